@@ -1,0 +1,75 @@
+package org.kron4j.api;
+
+import java.util.Optional;
+import java.util.Set;
+import org.kron4j.api.capture.CaptureField;
+import org.kron4j.api.capture.LayerCapture;
+import org.kron4j.api.model.LayerSpec;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * The curvature of one layer: K-FAC's A ⊗ G, EKFAC's rescaled eigenbasis, a Shampoo
+ * preconditioner. Created by {@link CurvatureApproximation#createBlock}; all of its persistent
+ * state lives in the {@link org.kron4j.api.store.FactorStore} it was given.
+ *
+ * <p><b>Lifecycle</b>, driven by the optimizer from a single thread, in this order within a step:
+ * <ol>
+ *   <li>on statistics steps (every {@code tCov}): {@link #collect} then, once the whole step's
+ *       statistics passed the finiteness guard, {@link #absorb};</li>
+ *   <li>on refresh steps (every {@code tInv}, and the first step): {@link #refresh};</li>
+ *   <li>every step that is not skipped: {@link #precondition}.</li>
+ * </ol>
+ * The driver never calls a block with non-finite input. Step 0 is always a statistics and
+ * refresh step, so {@code precondition} always follows at least one {@code refresh}.
+ *
+ * <p>Implementations must not keep references to capture arrays past the call, must not print,
+ * and must not throw for numerical trouble (the store's fallback chain handles decompositions).
+ */
+public interface CurvatureBlock {
+
+    /** The layer this block preconditions. */
+    LayerSpec layer();
+
+    /** The capture fields {@link #collect} reads; empty for blocks that need only gradients. */
+    Set<CaptureField> statisticsFields();
+
+    /**
+     * Computes this step's statistics from the layer's capture, in additive form. Must be pure:
+     * no state changes (so several workers' results can be summed before {@link #absorb}).
+     *
+     * @param capture   the layer's capture, holding every field of {@link #statisticsFields()}
+     * @param batchSize B, the number of examples in the capture
+     */
+    BlockStatistics collect(LayerCapture capture, int batchSize);
+
+    /** Folds (possibly summed) statistics into the moving averages. */
+    void absorb(BlockStatistics statistics);
+
+    /**
+     * Recomputes whatever decompositions {@link #precondition} uses from the current averages,
+     * through the store (which keeps the last good one on failure).
+     *
+     * @param damping the optimizer's current damping λ ≥ 0
+     */
+    void refresh(double damping);
+
+    /**
+     * Maps a gradient to the preconditioned direction (an approximation of (F + λI)⁻¹ g). May
+     * update per-step state (e.g. grafting moments) but nothing the statistics own.
+     *
+     * @param gradient the gradient in {@link LayerSpec#gradientShape()}, in the store's storage
+     *                 precision; not modified
+     * @param damping  the optimizer's current damping λ ≥ 0
+     * @return a new array of the gradient's shape and data type
+     */
+    INDArray precondition(INDArray gradient, double damping);
+
+    /**
+     * The block's curvature approximation as an explicit matrix, undamped, over the layer's
+     * parameters in column-major vec order (so a dense block's index is row + m·column), when the
+     * variant can state one. For verification on small layers only: it is (m(n+1))² values.
+     */
+    default Optional<INDArray> curvatureMatrix() {
+        return Optional.empty();
+    }
+}

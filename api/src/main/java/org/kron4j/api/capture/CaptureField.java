@@ -1,0 +1,25 @@
+package org.kron4j.api.capture;
+
+/**
+ * The pieces of a training step an engine can hand the optimizer. The gradient is always
+ * required; the rest only on the steps and for the variants that ask for them (see
+ * {@link StepPlan}), so a variant that does not need, say, the output Hessian never makes the
+ * engine compute it.
+ */
+public enum CaptureField {
+    /** Per layer: the gradient of the batch-mean loss with true targets, in the layer's gradient shape. */
+    GRADIENT,
+    /** Per layer: the current parameters, in the gradient's shape (weight decay, KFRA's recursion). */
+    PARAMETERS,
+    /** Per dense layer: its inputs a, B×n, without the homogeneous column. */
+    LAYER_INPUTS,
+    /**
+     * Per dense layer: per-example output gradients g_i = ∂ℓ_i/∂s_i, B×m (not divided by B),
+     * back-propagated from targets chosen by the plan's {@link TargetSource}.
+     */
+    OUTPUT_GRADIENTS,
+    /** Per dense layer: f'(s) of the layer's activation at its pre-activations, B×m. */
+    ACTIVATION_DERIVATIVES,
+    /** Model: the batch mean of ∂²ℓ/∂s_L² at the output, k×k. */
+    OUTPUT_HESSIAN
+}

@@ -1,0 +1,50 @@
+package org.kron4j.api.optim;
+
+import java.util.List;
+import org.kron4j.api.capture.TargetSource;
+import org.kron4j.api.settings.Setting;
+import org.kron4j.api.store.Precision;
+
+/**
+ * The settings of the optimizer driver, shared by every variant. Each names its allowed range;
+ * variants may change defaults through
+ * {@link org.kron4j.api.CurvatureApproximation#driverDefaults()} and add their own settings.
+ */
+public final class OptimizerSettings {
+    private OptimizerSettings() {
+    }
+
+    public static final Setting<Double> LEARNING_RATE = Setting.real("learningRate", 0.01,
+            0, false, Double.POSITIVE_INFINITY, false, "step size η applied to the preconditioned direction");
+    public static final Setting<Double> MOMENTUM = Setting.real("momentum", 0.9, 0, true, 1, false,
+            "heavy-ball momentum μ: v ← μ v + d, θ ← θ − η v");
+    public static final Setting<Double> DAMPING = Setting.real("damping", 1e-3, 0, true,
+            Double.POSITIVE_INFINITY, false, "Tikhonov damping λ added to the curvature");
+    public static final Setting<DampingMode> DAMPING_MODE = Setting.choice("dampingMode", DampingMode.class,
+            DampingMode.FACTORED, "factored: (A+π√λI)⊗(G+√λ/πI); eigen: exact (A⊗G+λI) in the eigenbasis");
+    public static final Setting<Integer> T_COV = Setting.integer("tCov", 10, 1, Integer.MAX_VALUE,
+            "collect curvature statistics every tCov steps");
+    public static final Setting<Integer> T_INV = Setting.integer("tInv", 100, 1, Integer.MAX_VALUE,
+            "refresh inverses / eigendecompositions every tInv steps");
+    public static final Setting<Double> STATISTICS_DECAY = Setting.real("statisticsDecay", 0.95, 0, false, 1,
+            true, "moving-average decay β of the statistics (1 = running mean of all batches)");
+    public static final Setting<Double> KL_CLIP = Setting.real("klClip", 1e-3, 0, true,
+            Double.POSITIVE_INFINITY, false,
+            "norm constraint κ: scale directions by min(1, √(κ / (η² Σ dᵀg))); 0 disables");
+    public static final Setting<Double> WEIGHT_DECAY = Setting.real("weightDecay", 0.0, 0, true,
+            Double.POSITIVE_INFINITY, false, "L2 coefficient added to the gradient of weights (not biases) before preconditioning");
+    public static final Setting<TargetSource> TARGETS = Setting.choice("targets", TargetSource.class,
+            TargetSource.MC_FISHER, "mc_fisher: targets sampled from the model; empirical: the true targets");
+    public static final Setting<Precision> STORAGE_PRECISION = Setting.choice("storagePrecision", Precision.class,
+            Precision.FLOAT, "precision factors and state are stored and applied in");
+    public static final Setting<Precision> DECOMPOSITION_PRECISION = Setting.choice("decompositionPrecision",
+            Precision.class, Precision.DOUBLE, "precision decompositions are computed in");
+    public static final Setting<UnsupportedLayerPolicy> UNSUPPORTED_LAYERS = Setting.choice("unsupportedLayers",
+            UnsupportedLayerPolicy.class, UnsupportedLayerPolicy.FAIL,
+            "fail: refuse layers the variant cannot precondition; pass_through: plain gradient for them");
+
+    /** Every driver setting, in the order reports list them. */
+    public static final List<Setting<?>> ALL = List.of(LEARNING_RATE, MOMENTUM, DAMPING, DAMPING_MODE, T_COV,
+            T_INV, STATISTICS_DECAY, KL_CLIP, WEIGHT_DECAY, TARGETS, STORAGE_PRECISION, DECOMPOSITION_PRECISION,
+            UNSUPPORTED_LAYERS);
+}
