@@ -14,8 +14,12 @@ public enum CaptureField {
     /** Per dense layer: its inputs a, B×n, without the homogeneous column. */
     LAYER_INPUTS,
     /**
-     * Per dense layer: per-example output gradients g_i = ∂ℓ_i/∂s_i, B×m (not divided by B),
-     * back-propagated from targets chosen by the plan's {@link TargetSource}.
+     * Per dense layer: output gradients g = ∂ℓ/∂s of single examples (not divided by B), R×m,
+     * back-propagated from targets chosen by the plan's {@link TargetSource}, such that
+     * Σ_rows g gᵀ / B estimates E[g gᵀ]. Row r belongs to example r mod B: R = B for
+     * {@link TargetSource#MC_FISHER} and {@link TargetSource#EMPIRICAL}; for
+     * {@link TargetSource#EXACT}, R = k·B with block c (rows cB … cB+B−1) holding every example's
+     * gradient from the c-th column of the output Hessian's square root.
      */
     OUTPUT_GRADIENTS,
     /** Per dense layer: f'(s) of the layer's activation at its pre-activations, B×m. */

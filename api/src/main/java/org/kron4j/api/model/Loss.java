@@ -47,6 +47,22 @@ public enum Loss {
         }
 
         @Override
+        public INDArray hessianSquareRoot(INDArray predictions) {
+            // column c for example i: sqrt(p_ic) (e_c - p_i); sum_c r r^T = diag(p_i) - p_i p_i^T
+            int b = predictions.rows();
+            int k = predictions.columns();
+            INDArray rows = Nd4j.createUninitialized(predictions.dataType(), (long) k * b, k);
+            INDArray roots = Transforms.sqrt(predictions, true);
+            for (int c = 0; c < k; c++) {
+                INDArray block = predictions.neg();
+                block.getColumn(c).addi(1.0);
+                block.muliColumnVector(roots.getColumn(c).reshape(b, 1));
+                rows.get(NDArrayIndex.interval((long) c * b, (long) (c + 1) * b), NDArrayIndex.all()).assign(block);
+            }
+            return rows;
+        }
+
+        @Override
         public double meanLoss(INDArray logits, INDArray targets) {
             // loss_i = sum_k y_ik (lse_i - z_ik) with z = s - max_k s (the shift cancels)
             int b = logits.rows();
@@ -72,6 +88,12 @@ public enum Loss {
         public INDArray meanOutputHessian(INDArray predictions) {
             INDArray variance = predictions.mul(predictions.rsub(1.0));
             return Nd4j.diag(variance.mean(0));
+        }
+
+        @Override
+        public INDArray hessianSquareRoot(INDArray predictions) {
+            // column c for example i: sqrt(p_ic (1 - p_ic)) e_c
+            return diagonalRoot(Transforms.sqrt(predictions.mul(predictions.rsub(1.0)), false));
         }
 
         @Override
@@ -101,6 +123,11 @@ public enum Loss {
         }
 
         @Override
+        public INDArray hessianSquareRoot(INDArray predictions) {
+            return diagonalRoot(Nd4j.onesLike(predictions));
+        }
+
+        @Override
         public double meanLoss(INDArray logits, INDArray targets) {
             INDArray diff = logits.sub(targets);
             return 0.5 * diff.muli(diff).sumNumber().doubleValue() / logits.rows();
@@ -119,12 +146,31 @@ public enum Loss {
     /** E over the batch of ∂²ℓ/∂s², a k×k matrix. */
     public abstract INDArray meanOutputHessian(INDArray predictions);
 
+    /**
+     * A square root of every example's output Hessian, stacked class-major: a (k·B)×k matrix
+     * whose row cB + i is r_c for example i, with Σ_c r_c r_cᵀ = ∂²ℓ_i/∂s². Back-propagating
+     * these rows gives the exact Fisher factors ({@link org.kron4j.api.capture.TargetSource#EXACT}).
+     */
+    public abstract INDArray hessianSquareRoot(INDArray predictions);
+
     /** The batch-mean loss for pre-activation outputs and targets (both B×k). */
     public abstract double meanLoss(INDArray logits, INDArray targets);
 
     /** Per-example gradient ∂ℓ_i/∂s_i = o_i − y_i (B×k), the same for all three losses. */
     public INDArray perExampleGradient(INDArray predictions, INDArray targets) {
         return predictions.sub(targets);
+    }
+
+    /** Rows d_ic e_c stacked class-major, for diagonal Hessians diag(d_i²). */
+    static INDArray diagonalRoot(INDArray scales) {
+        int b = scales.rows();
+        int k = scales.columns();
+        INDArray rows = Nd4j.zeros(scales.dataType(), (long) k * b, k);
+        for (int c = 0; c < k; c++) {
+            rows.get(NDArrayIndex.interval((long) c * b, (long) (c + 1) * b), NDArrayIndex.point(c))
+                    .assign(scales.getColumn(c));
+        }
+        return rows;
     }
 
     /**
