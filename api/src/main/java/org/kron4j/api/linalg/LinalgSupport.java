@@ -14,9 +14,12 @@ import org.nd4j.linalg.indexing.conditions.Conditions;
  * What both {@link SymmetricLinearAlgebra} implementations share: argument validation, the
  * finiteness test and the a-posteriori check of every result.
  *
- * <p>Everything here uses backend-dispatched ND4J operations only (reductions, matrix products
- * with an n×2 probe block), so it costs O(n²) per call, next to the O(n³) decomposition, and
- * runs on any backend.
+ * <p>The checks cost O(n²) per call, next to the O(n³) decomposition. They come in two
+ * equivalent forms: on {@link INDArray}s with backend-dispatched ND4J operations (reductions,
+ * products with an n×2 probe block), for the portable path, which must run on any backend; and
+ * on host buffers in plain Java ({@link Host}), for the CPU-only LAPACK path, where a dozen
+ * ND4J op launches (0.1–0.4 ms each) would cost more than the check's arithmetic and, for
+ * small matrices, more than the decomposition itself.
  *
  * <p><b>Why results are checked after the fact.</b> LAPACK's {@code info} code cannot detect a
  * wrong answer produced by a faulty BLAS kernel, and such kernels exist in the dependency set:
@@ -157,6 +160,10 @@ final class LinalgSupport {
 
     /** A fixed n×{@value #PROBES} block of pseudo-random entries in [-1, 1), deterministic in n. */
     static INDArray probes(int n, DataType dt) {
+        return Nd4j.createFromArray(probeBlock(n)).castTo(dt);
+    }
+
+    private static double[][] probeBlock(int n) {
         SplittableRandom random = new SplittableRandom(0x6B726F6E346AL + n);
         double[][] v = new double[n][PROBES];
         for (double[] row : v) {
@@ -164,17 +171,159 @@ final class LinalgSupport {
                 row[j] = random.nextDouble(-1.0, 1.0);
             }
         }
-        return Nd4j.createFromArray(v).castTo(dt);
+        return v;
     }
 
     /**
-     * The full symmetric matrix whose upper triangle (diagonal included) is that of {@code x},
-     * as a fresh 'c'-ordered array; exactly symmetric.
+     * The same checks in plain Java on dense row-major host buffers (CPU backend only), with
+     * float64 accumulation.
      */
-    static INDArray symmetricFromUpper(INDArray x) {
-        INDArray upper = Nd4j.linalg().triu(x, 0);
-        INDArray strictUpper = Nd4j.linalg().triu(x, 1);
-        INDArray full = upper.addi(strictUpper.transpose());
-        return full.ordering() == 'c' ? full : full.dup('c');
+    static final class Host {
+
+        /** Read access to the entries of a dense, 'c'-ordered, offset-0 host array. */
+        @FunctionalInterface
+        interface Entries {
+            double get(int index);
+        }
+
+        private Host() {}
+
+        /** The entries of a dense 'c'-ordered offset-0 FLOAT or DOUBLE array on the host. */
+        static Entries of(INDArray dense) {
+            if (dense.dataType() == DataType.DOUBLE) {
+                java.nio.DoubleBuffer b = dense.data().asNioDouble();
+                return b::get;
+            }
+            java.nio.FloatBuffer b = dense.data().asNioFloat();
+            return b::get;
+        }
+
+        /** True when one of the first {@code length} entries is NaN or ±∞. */
+        static boolean hasNonFinite(Entries x, int length) {
+            for (int i = 0; i < length; i++) {
+                if (!Double.isFinite(x.get(i))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** {@link LinalgSupport#checkEigen} on host buffers: a, q n×n row-major, w of length n. */
+        static String checkEigen(Entries a, Entries w, Entries q, int n, DataType dt) {
+            if (hasNonFinite(w, n) || hasNonFinite(q, n * n)) {
+                return "the result has NaN or infinite entries";
+            }
+            for (int k = 1; k < n; k++) {
+                if (w.get(k) < w.get(k - 1)) {
+                    return "the eigenvalues are not in ascending order";
+                }
+            }
+            double[][] v = probeBlock(n);
+            double unit = SAFETY * n * eps(dt) * frobenius(v);
+            double normA = Math.sqrt(sumOfSquares(a, n * n));
+            double residual = 0;
+            double orthogonality = 0;
+            for (int p = 0; p < PROBES; p++) {
+                double[] qv = new double[n];
+                double[] qwv = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    double t = 0;
+                    int row = i * n;
+                    for (int k = 0; k < n; k++) {
+                        double qik = q.get(row + k);
+                        s += qik * v[k][p];
+                        t += qik * w.get(k) * v[k][p];
+                    }
+                    qv[i] = s;
+                    qwv[i] = t;
+                }
+                double[] qtqv = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    int row = i * n;
+                    for (int j = 0; j < n; j++) {
+                        s += a.get(row + j) * qv[j];
+                        qtqv[j] += q.get(row + j) * qv[i];
+                    }
+                    double d = s - qwv[i];
+                    residual += d * d;
+                }
+                for (int k = 0; k < n; k++) {
+                    double d = qtqv[k] - v[k][p];
+                    orthogonality += d * d;
+                }
+            }
+            residual = Math.sqrt(residual);
+            orthogonality = Math.sqrt(orthogonality);
+            if (!(residual <= unit * normA)) {
+                return String.format("the result fails the a-posteriori check: ‖A·Q·V − Q·diag(w)·V‖ = %.3g exceeds %.3g"
+                        + " (the BLAS/LAPACK kernels returned a wrong answer; see LinearAlgebras.platformCheck())",
+                        residual, unit * normA);
+            }
+            if (!(orthogonality <= unit)) {
+                return String.format("the result fails the a-posteriori check: the eigenvectors are not orthonormal,"
+                        + " ‖Qᵀ·Q·V − V‖ = %.3g exceeds %.3g (see LinearAlgebras.platformCheck())",
+                        orthogonality, unit);
+            }
+            return null;
+        }
+
+        /** {@link LinalgSupport#checkInverse} on host buffers: a, x n×n row-major. */
+        static String checkInverse(Entries a, Entries x, int n, DataType dt) {
+            if (hasNonFinite(x, n * n)) {
+                return "the result has NaN or infinite entries";
+            }
+            double[][] v = probeBlock(n);
+            double tolerance = SAFETY * n * eps(dt) * frobenius(v)
+                    * Math.sqrt(sumOfSquares(a, n * n)) * Math.sqrt(sumOfSquares(x, n * n));
+            double residual = 0;
+            for (int p = 0; p < PROBES; p++) {
+                double[] xv = new double[n];
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    int row = i * n;
+                    for (int k = 0; k < n; k++) {
+                        s += x.get(row + k) * v[k][p];
+                    }
+                    xv[i] = s;
+                }
+                for (int i = 0; i < n; i++) {
+                    double s = 0;
+                    int row = i * n;
+                    for (int k = 0; k < n; k++) {
+                        s += a.get(row + k) * xv[k];
+                    }
+                    double d = s - v[i][p];
+                    residual += d * d;
+                }
+            }
+            residual = Math.sqrt(residual);
+            if (!(residual <= tolerance)) {
+                return String.format("the result fails the a-posteriori check: ‖A·X·V − V‖ = %.3g exceeds %.3g"
+                        + " (the BLAS/LAPACK kernels returned a wrong answer; see LinearAlgebras.platformCheck())",
+                        residual, tolerance);
+            }
+            return null;
+        }
+
+        private static double sumOfSquares(Entries x, int length) {
+            double s = 0;
+            for (int i = 0; i < length; i++) {
+                double e = x.get(i);
+                s += e * e;
+            }
+            return s;
+        }
+
+        private static double frobenius(double[][] v) {
+            double s = 0;
+            for (double[] row : v) {
+                for (double e : row) {
+                    s += e * e;
+                }
+            }
+            return Math.sqrt(s);
+        }
     }
 }

@@ -6,6 +6,8 @@ public enum RefreshOutcome {
     FRESH,
     /** The configured precision failed; the float64 retry succeeded. */
     RETRIED_IN_DOUBLE,
+    /** Decompositions are configured in float64, which failed; the float32 retry succeeded. */
+    RETRIED_IN_FLOAT,
     /** Both failed at the requested damping; a larger damping succeeded (inverses only). */
     RAISED_DAMPING,
     /** Every attempt failed; the previous decomposition is still in use. */

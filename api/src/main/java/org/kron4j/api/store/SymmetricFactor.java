@@ -26,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Decompositions and their fallback chain</b> (the store's, shared by every variant):
  * <ol>
  *   <li>decompose in the store's decomposition precision;</li>
- *   <li>on failure, retry in float64;</li>
+ *   <li>on failure, retry in float64 (or, when float64 was the one that failed, in float32: the
+ *       float64 kernels are the ones a broken BLAS build gets wrong, see
+ *       {@link org.kron4j.api.linalg.LinearAlgebras#platformCheck()});</li>
  *   <li>inverses only: raise the damping tenfold, up to three times;</li>
  *   <li>keep the last good decomposition (or none, before the first success).</li>
  * </ol>
@@ -153,9 +155,10 @@ public final class SymmetricFactor implements StoreEntry {
             SpdInverse result = tryInverse(configured, damping, failures);
             RefreshOutcome outcome = RefreshOutcome.FRESH;
             double used = damping;
-            if (!result.succeeded() && configured != DataType.DOUBLE) {
-                result = tryInverse(DataType.DOUBLE, damping, failures);
-                outcome = RefreshOutcome.RETRIED_IN_DOUBLE;
+            if (!result.succeeded()) {
+                outcome = configured == DataType.DOUBLE ? RefreshOutcome.RETRIED_IN_FLOAT
+                        : RefreshOutcome.RETRIED_IN_DOUBLE;
+                result = tryInverse(otherPrecision(configured), damping, failures);
             }
             if (!result.succeeded()) {
                 double raised = Math.max(Math.max(damping, 1e-6 * Math.abs(meanEigenvalue())), 1e-12);
@@ -184,9 +187,10 @@ public final class SymmetricFactor implements StoreEntry {
             DataType configured = store.decompositionPrecision().dataType();
             EigenDecomposition result = tryEigen(configured, failures);
             RefreshOutcome outcome = RefreshOutcome.FRESH;
-            if (result == null && configured != DataType.DOUBLE) {
-                result = tryEigen(DataType.DOUBLE, failures);
-                outcome = RefreshOutcome.RETRIED_IN_DOUBLE;
+            if (result == null) {
+                outcome = configured == DataType.DOUBLE ? RefreshOutcome.RETRIED_IN_FLOAT
+                        : RefreshOutcome.RETRIED_IN_DOUBLE;
+                result = tryEigen(otherPrecision(configured), failures);
             }
             if (result != null) {
                 DataType storage = store.storagePrecision().dataType();
@@ -198,6 +202,10 @@ public final class SymmetricFactor implements StoreEntry {
             report("eigendecomposition", outcome, failures);
             return outcome;
         });
+    }
+
+    private static DataType otherPrecision(DataType type) {
+        return type == DataType.DOUBLE ? DataType.FLOAT : DataType.DOUBLE;
     }
 
     private SpdInverse tryInverse(DataType type, double damping, List<String> failures) {

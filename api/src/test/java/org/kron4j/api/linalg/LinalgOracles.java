@@ -10,17 +10,20 @@ import org.nd4j.linalg.factory.Nd4j;
  * nothing here calls the code under test, ND4J's linear algebra or BLAS.
  *
  * <p><b>Tolerances</b> (used by every test of this package). The symmetric eigensolvers and
- * the Cholesky inverse are backward stable (Demmel, <i>Applied Numerical Linear Algebra</i>,
- * §4.4 and §5.4; LAPACK Users' Guide §4.7): the computed eigenpairs satisfy
- * {@code ‖A·Q̂ − Q̂·Ŵ‖₂ ≤ p(n)·ε·‖A‖₂} and {@code ‖Q̂ᵀQ̂ − I‖₂ ≤ p(n)·ε}, the computed
+ * the Cholesky inverse are backward stable (LAPACK Users' Guide, "Accuracy and Stability";
+ * Higham, <i>Accuracy and Stability of Numerical Algorithms</i>): the computed eigenpairs
+ * satisfy {@code ‖A·Q̂ − Q̂·Ŵ‖₂ ≤ p(n)·ε·‖A‖₂} and {@code ‖Q̂ᵀQ̂ − I‖₂ ≤ p(n)·ε}, the computed
  * inverse {@code ‖A·X̂ − I‖₂ ≤ p(n)·ε·κ(A)}, with ε the machine epsilon of the working type and
  * p(n) a modest polynomial. We take p(n) = {@value #C}·n (LAPACK's own test drivers compare
- * ratios such as ‖A·Q − Q·Λ‖/(n·ε·‖A‖) against thresholds of 20–30), measure in the Frobenius norm (at most √n times the
- * 2-norm, so tolerances on Frobenius norms of n-column quantities carry a √n) and use
- * ‖A‖_F ≥ ‖A‖₂. Rounding the float64 oracle matrix to float32 perturbs it by at most
- * ε/2·‖A‖_F, which these bounds absorb. Eigenvalues then obey Weyl's bound
- * {@code |ŵ_k − λ_k| ≤ C·n·ε·‖A‖_F} (absolute, not relative: eigenvalues below ε·‖A‖ are
- * not resolved, which is why the ill-conditioned spectrum is checked absolutely).
+ * ratios such as ‖A·Q − Q·Λ‖/(n·ε·‖A‖) against thresholds of 20–30; the measured ratios here
+ * are below 0.1), measure in the Frobenius norm (at most √n times the 2-norm, so tolerances on
+ * Frobenius norms of n-column quantities carry a √n) and use ‖A‖_F ≥ ‖A‖₂. Rounding the
+ * float64 oracle matrix to float32 perturbs it by at most ε/2·‖A‖_F, which these bounds
+ * absorb. Eigenvalues then obey Weyl's bound {@code |ŵ_k − λ_k| ≤ C·n·ε·‖A‖_F} (absolute, not
+ * relative: eigenvalues below ε·‖A‖ are not resolved, which is why the ill-conditioned
+ * spectrum is checked absolutely), and an eigenvector whose eigenvalue is separated from the
+ * others by a gap g is determined to within (backward error)/g (the Davis–Kahan sin θ
+ * theorem).
  */
 final class LinalgOracles {
 

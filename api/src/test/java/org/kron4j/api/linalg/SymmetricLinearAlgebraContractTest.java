@@ -330,7 +330,7 @@ class SymmetricLinearAlgebraContractTest {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("implementations")
-    void misuse_nonSquareRank3IntEmptyOrNull_throwsNamingTheProblem(SymmetricLinearAlgebra la) {
+    void misuse_nonSquareWrongRankWrongTypeEmptyOrNull_throwsNamingTheProblem(SymmetricLinearAlgebra la) {
         List<Function<INDArray, Object>> operations = List.of(la::eigh, la::spdInverse);
         for (Function<INDArray, Object> op : operations) {
             assertThatThrownBy(() -> op.apply(Nd4j.zeros(DataType.DOUBLE, 2, 3)))
@@ -340,8 +340,11 @@ class SymmetricLinearAlgebraContractTest {
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank 3");
             assertThatThrownBy(() -> op.apply(Nd4j.zeros(DataType.DOUBLE, 4)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rank 1");
-            assertThatThrownBy(() -> op.apply(Nd4j.eye(2).castTo(DataType.INT)))
+            assertThatThrownBy(() -> op.apply(Nd4j.eye(2).castTo(DataType.INT32)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("data type INT");
+            assertThatThrownBy(() -> op.apply(Nd4j.eye(2).castTo(DataType.HALF)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("data type HALF")
+                    .hasMessageContaining("FLOAT or DOUBLE");
             assertThatThrownBy(() -> op.apply(Nd4j.create(DataType.DOUBLE, 0, 0)))
                     .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("non-empty");
             assertThatThrownBy(() -> op.apply(null)).isInstanceOf(NullPointerException.class);

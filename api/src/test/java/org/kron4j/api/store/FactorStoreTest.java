@@ -113,6 +113,20 @@ class FactorStoreTest {
     }
 
     @Test
+    void refreshInverse_float64Fails_retriesInFloat() {
+        FactorStore store = store(Precision.DOUBLE, Precision.DOUBLE, 0.95);
+        SymmetricFactor f = store.symmetricFactor("l", "A", 2);
+        f.absorb(matrix(new double[][] {{2, 1}, {1, 3}}), 1);
+        kernels.failWhen(a -> a.dataType() == DataType.DOUBLE);
+        assertThat(f.refreshInverse(1.0)).isEqualTo(RefreshOutcome.RETRIED_IN_FLOAT);
+        assertThat(kernels.seen()).extracting(INDArray::dataType).containsExactly(DataType.DOUBLE, DataType.FLOAT);
+        // the float32 inverse of [[3,1],[1,4]]: [[4,-1],[-1,3]]/11 to float32 rounding
+        INDArray expected = matrix(new double[][] {{4, -1}, {-1, 3}}).divi(11);
+        assertThat(f.inverse().orElseThrow().equalsWithEps(expected, 1e-6)).isTrue();
+        assertThat(f.inverse().orElseThrow().dataType()).isEqualTo(DataType.DOUBLE);
+    }
+
+    @Test
     void refreshInverse_failsAtRequestedDamping_raisesIt() {
         FactorStore store = store(Precision.DOUBLE, Precision.DOUBLE, 0.95);
         SymmetricFactor f = store.symmetricFactor("l", "A", 2);
