@@ -18,7 +18,11 @@ public final class DecompositionCounters {
         }
     }
 
-    void record(RefreshOutcome outcome) {
+    /**
+     * Counts one refresh outcome. The store's factors record their own; variants that decompose
+     * by other means (Shampoo's coupled Newton iteration) record theirs so every failure shows here.
+     */
+    public void record(RefreshOutcome outcome) {
         counts.get(outcome).incrementAndGet();
     }
 

@@ -208,8 +208,18 @@ public final class SymmetricFactor implements StoreEntry {
         return type == DataType.DOUBLE ? DataType.FLOAT : DataType.DOUBLE;
     }
 
+    /**
+     * The average in {@code type}, made exactly symmetric: the kernels read one triangle but their
+     * result checks use the whole matrix, and float32 accumulation of outer products leaves the two
+     * triangles a few ulps apart. O(dim²), once per refresh attempt.
+     */
+    private INDArray symmetricCopy(DataType type) {
+        INDArray copy = NdArrays.copyAs(average, type);
+        return copy.add(copy.transpose()).muli(0.5); // not addi: the transpose is a view of copy
+    }
+
     private SpdInverse tryInverse(DataType type, double damping, List<String> failures) {
-        INDArray matrix = NdArrays.addToDiagonal(NdArrays.copyAs(average, type), damping);
+        INDArray matrix = NdArrays.addToDiagonal(symmetricCopy(type), damping);
         SpdInverse result;
         try {
             result = store.linearAlgebra().spdInverse(matrix);
@@ -229,7 +239,7 @@ public final class SymmetricFactor implements StoreEntry {
     private EigenDecomposition tryEigen(DataType type, List<String> failures) {
         EigenDecomposition result;
         try {
-            result = store.linearAlgebra().eigh(NdArrays.copyAs(average, type));
+            result = store.linearAlgebra().eigh(symmetricCopy(type));
         } catch (RuntimeException e) {
             result = EigenDecomposition.failed(e.toString());
         }

@@ -1,0 +1,383 @@
+package org.kron4j.shampoo;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.kron4j.api.BlockStatistics;
+import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.capture.CaptureField;
+import org.kron4j.api.capture.LayerCapture;
+import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.store.FactorStore;
+import org.kron4j.api.store.RefreshOutcome;
+import org.kron4j.api.store.StateArray;
+import org.kron4j.api.store.SymmetricFactor;
+import org.kron4j.api.support.NdArrays;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Shampoo for one parameter tensor of any layer (Gupta, Koren and Singer, "Shampoo: Preconditioned
+ * Stochastic Tensor Optimization", ICML 2018; Anil, Gupta, Koren, Regan and Singer, "Scalable
+ * Second Order Optimization for Deep Learning", 2020).
+ *
+ * <p>The gradient is first viewed through a {@link TensorLayout} (unit modes dropped, small modes
+ * merged, large modes blocked, vectors and tiny tensors diagonal). For every block G of order k:
+ * <ul>
+ *   <li><b>collect</b>: S_i = G_(i) G_(i)ᵀ for each mode i (the mode-i unfolding's Gram matrix),
+ *       with count 1 (one gradient per step), additive across workers;</li>
+ *   <li><b>absorb</b>: the factor store's moving average M_i (see {@link StatisticsMode} for how
+ *       L_i = M_i or t·M_i);</li>
+ *   <li><b>refresh</b> (every {@code tInv} steps): R_i = (L_i + ε_eff I)^{-e}, e = 1/(2k) unless
+ *       overridden, ε_eff = ε or ε·λ_max(L_i) ({@link EpsilonMode}), by {@link RootMethod};</li>
+ *   <li><b>precondition</b>: P = G ×₁ R₁ ⋯ ×_k R_k on each block (for a matrix, R₁ G R₂), the
+ *       blocks reassembled, then grafted: d = ‖graft‖_F / ‖P‖_F · P over the whole layer (or P
+ *       itself without grafting).</li>
+ * </ul>
+ * Before {@code startPreconditioningStep}, and until every root of the layer exists, the direction
+ * is the grafted method's own (the plain gradient when grafting is none). Refreshes that would be
+ * replaced before preconditioning starts are skipped.
+ *
+ * <p><b>Failures.</b> A root whose eigendecomposition failed (the store's fallback chain came back
+ * empty), whose Newton iteration did not reach its tolerance, or that has non-finite entries is
+ * not used: the last good root stays (it lives in the store), the failure is counted
+ * ({@link #rootFailures()}) and logged, and after {@code maxConsecutiveRootFailures} failures of
+ * the same root in a row the refresh throws {@link IllegalStateException} naming the layer, the
+ * statistic and the count. The damping λ of the driver is not used: ε plays its part.
+ *
+ * <p><b>Memory</b> per block with modes d₁…d_k, in the storage precision: Σ d_i² for the moving
+ * averages, Σ d_i² for the roots, plus Σ (d_i² + d_i) for the store's cached eigendecompositions
+ * with the eigen route; a diagonal layer keeps one array of the gradient's size. Grafting adds one
+ * (AdaGrad) or two (Adam) arrays of the gradient's size. A refresh costs O(Σ d_i³) (one
+ * eigendecomposition, or about 30·(log₂p + 2) matrix products per root with Newton); a step
+ * O(Π d · Σ d_i) for the statistics and as much again for the mode products.
+ *
+ * <p>Not thread-safe: the optimizer's thread drives it.
+ */
+public final class ShampooBlock implements CurvatureBlock {
+    private static final Logger LOG = LoggerFactory.getLogger(ShampooBlock.class);
+
+    /** Role of the diagonal statistic in {@link BlockStatistics} and the store. */
+    static final String DIAGONAL_ROLE = "diag";
+    private static final int STEPS = 0;
+    private static final int DIAGONAL_ABSORBED = 1;
+    private static final int CONSECUTIVE_FAILURES = 0;
+    private static final int AVAILABLE = 1;
+
+    private final LayerSpec layer;
+    private final String name;
+    private final ShampooConfig config;
+    private final DataType storageType;
+    private final TensorLayout layout;
+    private final SymmetricFactor[][] factors;
+    private final StateArray[][] roots;
+    private final StateArray rootStatus;
+    private final StateArray counters;
+    private final StateArray diagonal;
+    private final GraftState graft;
+    private final boolean sameShape;
+    private long rootFailures;
+    private boolean announced;
+
+    /**
+     * Registers the layer's state in the store: "counters" (steps taken, diagonal statistics
+     * absorbed), then per block b and mode i the statistic "b{b}.L{i}" and its root
+     * "b{b}.L{i}.root", a "roots.status" table (consecutive failures, root available), or the
+     * diagonal average "diag", and the grafting accumulators.
+     *
+     * <p>The counters are kept in the storage precision, exact up to 2²⁴ steps in float32.
+     */
+    public ShampooBlock(LayerSpec layer, ShampooConfig config, FactorStore store) {
+        this.layer = layer;
+        this.name = layer.name();
+        this.config = config;
+        this.storageType = store.storagePrecision().dataType();
+        this.layout = TensorLayout.of(layer.gradientShape(), config.blockSize(), config.mergeSmallDims(),
+                config.diagonalMaxSize());
+        this.counters = store.array(name, "counters", 2);
+        if (layout.isDiagonal()) {
+            this.factors = new SymmetricFactor[0][];
+            this.roots = new StateArray[0][];
+            this.rootStatus = null;
+            this.diagonal = store.array(name, DIAGONAL_ROLE, layer.gradientShape());
+        } else {
+            List<TensorLayout.Block> blocks = layout.blocks();
+            int k = layout.order();
+            this.factors = new SymmetricFactor[blocks.size()][k];
+            this.roots = new StateArray[blocks.size()][k];
+            for (int b = 0; b < blocks.size(); b++) {
+                for (int i = 0; i < k; i++) {
+                    int d = blocks.get(b).size(i);
+                    factors[b][i] = store.symmetricFactor(name, role(b, i), d);
+                    roots[b][i] = store.array(name, role(b, i) + ".root", d, d);
+                }
+            }
+            this.rootStatus = store.array(name, "roots.status", (long) blocks.size() * k, 2);
+            this.diagonal = null;
+        }
+        this.graft = new GraftState(store, name, layer.gradientShape(), config);
+        this.sameShape = Arrays.equals(layout.shape(), layer.gradientShape());
+        LOG.debug("shampoo layer '{}': {}, exponent {}, grafting {}", name, layout,
+                layout.isDiagonal() ? config.exponent(1) : config.exponent(layout.order()), config.grafting());
+    }
+
+    static String role(int block, int mode) {
+        return "b" + block + ".L" + mode;
+    }
+
+    @Override
+    public LayerSpec layer() {
+        return layer;
+    }
+
+    /** How this layer's gradient is viewed (diagonal, or blocks of an order-k tensor). */
+    public TensorLayout layout() {
+        return layout;
+    }
+
+    /** Steps this block has taken (calls of {@link #precondition}). */
+    public long steps() {
+        return (long) counters.value().getDouble(STEPS);
+    }
+
+    /** Failed root refreshes since this block was created (diagnostic, not checkpointed). */
+    public long rootFailures() {
+        return rootFailures;
+    }
+
+    /** The longest current run of consecutive failures over this block's roots (checkpointed). */
+    public int consecutiveRootFailures() {
+        return rootStatus == null ? 0
+                : (int) rootStatus.value().getColumn(CONSECUTIVE_FAILURES).maxNumber().doubleValue();
+    }
+
+    /** The current root of block {@code b}, mode {@code i} (zero before the first success); live, do not modify. */
+    public INDArray root(int b, int i) {
+        return roots[b][i].value();
+    }
+
+    /** The statistic of block {@code b}, mode {@code i}. */
+    public SymmetricFactor statistic(int b, int i) {
+        return factors[b][i];
+    }
+
+    /** True when the next {@link #precondition} uses Shampoo's preconditioner rather than the grafted method alone. */
+    public boolean isPreconditioning() {
+        return steps() >= config.startPreconditioningStep() && preconditionerReady();
+    }
+
+    @Override
+    public Set<CaptureField> statisticsFields() {
+        return Set.of();
+    }
+
+    @Override
+    public BlockStatistics collect(LayerCapture capture, int batchSize) {
+        INDArray gradient = NdArrays.as(capture.gradient(), storageType);
+        Map<String, INDArray> sums = new LinkedHashMap<>();
+        if (layout.isDiagonal()) {
+            sums.put(DIAGONAL_ROLE, gradient.mul(gradient));
+        } else {
+            INDArray merged = merged(gradient);
+            List<TensorLayout.Block> blocks = layout.blocks();
+            for (int b = 0; b < blocks.size(); b++) {
+                INDArray part = part(merged, b);
+                for (int i = 0; i < layout.order(); i++) {
+                    sums.put(role(b, i), ModeAlgebra.statistic(part, i));
+                }
+            }
+        }
+        return BlockStatistics.of(1, sums);
+    }
+
+    @Override
+    public void absorb(BlockStatistics statistics) {
+        if (layout.isDiagonal()) {
+            double absorbed = counters.value().getDouble(DIAGONAL_ABSORBED) + 1;
+            double weight = Math.max(1.0 - config.statisticsDecay(), 1.0 / absorbed);
+            INDArray mean = NdArrays.copyAs(statistics.sum(DIAGONAL_ROLE), storageType)
+                    .muli(weight / statistics.count());
+            diagonal.value().muli(1.0 - weight).addi(mean);
+            counters.value().putScalar(DIAGONAL_ABSORBED, absorbed);
+            return;
+        }
+        for (int b = 0; b < factors.length; b++) {
+            for (int i = 0; i < factors[b].length; i++) {
+                factors[b][i].absorb(statistics.sum(role(b, i)), statistics.count());
+            }
+        }
+    }
+
+    /**
+     * Recomputes every root (the damping is not used; see the class comment).
+     *
+     * @throws IllegalStateException when a root has now failed {@code maxConsecutiveRootFailures}
+     *     times in a row
+     */
+    @Override
+    public void refresh(double damping) {
+        if (layout.isDiagonal() || config.neverPreconditions()) {
+            return;
+        }
+        long step = steps();
+        if (step + config.tInv() <= config.startPreconditioningStep()) {
+            return;
+        }
+        for (int b = 0; b < factors.length; b++) {
+            for (int i = 0; i < factors[b].length; i++) {
+                refreshRoot(b, i);
+            }
+        }
+    }
+
+    private void refreshRoot(int b, int i) {
+        SymmetricFactor factor = factors[b][i];
+        if (factor.absorbed() == 0) {
+            return;
+        }
+        double scale = config.statistics() == StatisticsMode.SUM ? factor.absorbed() : 1.0;
+        double exponent = config.exponent(layout.order());
+        INDArray root = null;
+        String failure = null;
+        if (config.rootMethod() == RootMethod.EIGEN) {
+            RefreshOutcome outcome = factor.refreshEigen();
+            if (outcome.isFailure()) {
+                failure = "the eigendecomposition failed (" + outcome + "; the factor store logged why)";
+            } else {
+                INDArray values = NdArrays.copyAs(factor.eigenvalues().orElseThrow(), DataType.DOUBLE).muli(scale);
+                double epsilon = effectiveEpsilon(values.maxNumber().doubleValue());
+                root = InverseRoots.fromEigen(factor.eigenvectors().orElseThrow(), values, epsilon, exponent);
+            }
+        } else {
+            INDArray statistic = NdArrays.copyAs(factor.average(), DataType.DOUBLE).muli(scale);
+            double largest = config.epsilonMode() == EpsilonMode.RELATIVE ? InverseRoots.largestEigenvalue(statistic) : 0;
+            InverseRoots.Root result = InverseRoots.coupledNewton(statistic, ShampooConfig.integerRoot(exponent),
+                    effectiveEpsilon(largest), config.newtonTolerance(), config.newtonMaxIterations());
+            if (result.accurate()) {
+                root = result.root();
+            } else {
+                failure = result.failure();
+            }
+        }
+        if (root != null) {
+            root = NdArrays.copyAs(root, storageType);
+            if (!NdArrays.isFinite(root)) {
+                failure = "the root has non-finite entries (in " + storageType + ")";
+            }
+        }
+        int index = b * layout.order() + i;
+        if (failure == null) {
+            roots[b][i].assign(root);
+            rootStatus.value().putScalar(new long[] {index, CONSECUTIVE_FAILURES}, 0.0);
+            rootStatus.value().putScalar(new long[] {index, AVAILABLE}, 1.0);
+            return;
+        }
+        rootFailures++;
+        int consecutive = (int) rootStatus.value().getDouble(index, CONSECUTIVE_FAILURES) + 1;
+        rootStatus.value().putScalar(new long[] {index, CONSECUTIVE_FAILURES}, consecutive);
+        boolean available = rootStatus.value().getDouble(index, AVAILABLE) > 0;
+        if (consecutive >= config.maxConsecutiveRootFailures()) {
+            String message = "shampoo layer '" + name + "', statistic '" + role(b, i) + "': " + consecutive
+                    + " consecutive inverse-root failures (maxConsecutiveRootFailures="
+                    + config.maxConsecutiveRootFailures() + "); giving up. Last failure: " + failure;
+            LOG.error(message);
+            throw new IllegalStateException(message);
+        }
+        LOG.warn("shampoo layer '{}', statistic '{}': inverse root failed ({} in a row, limit {}): {}; {}", name,
+                role(b, i), consecutive, config.maxConsecutiveRootFailures(), failure,
+                available ? "keeping the last good root" : "no root yet: the layer keeps its grafted direction");
+    }
+
+    private double effectiveEpsilon(double largestEigenvalue) {
+        if (config.epsilonMode() == EpsilonMode.RELATIVE && largestEigenvalue > 0) {
+            return config.epsilon() * largestEigenvalue;
+        }
+        return config.epsilon();
+    }
+
+    @Override
+    public INDArray precondition(INDArray gradient, double damping) {
+        long step = steps();
+        INDArray grafted = graft.direction(gradient, step + 1);
+        INDArray result = grafted;
+        if (step >= config.startPreconditioningStep() && preconditionerReady()) {
+            if (!announced) {
+                announced = true;
+                LOG.debug("shampoo layer '{}': preconditioning from step {}", name, step);
+            }
+            INDArray shampoo = layout.isDiagonal() ? diagonalDirection(gradient) : kroneckerDirection(gradient);
+            result = graft.method() == Grafting.NONE ? shampoo : graft(shampoo, grafted);
+        }
+        counters.value().putScalar(STEPS, step + 1);
+        return result;
+    }
+
+    private boolean preconditionerReady() {
+        if (layout.isDiagonal()) {
+            return counters.value().getDouble(DIAGONAL_ABSORBED) > 0;
+        }
+        return rootStatus.value().getColumn(AVAILABLE).minNumber().doubleValue() > 0;
+    }
+
+    /** ‖graft‖_F / ‖shampoo‖_F · shampoo; the grafted direction itself when Shampoo's has no usable norm. */
+    private INDArray graft(INDArray shampoo, INDArray grafted) {
+        double shampooNorm = shampoo.norm2Number().doubleValue();
+        double graftNorm = grafted.norm2Number().doubleValue();
+        if (!(shampooNorm > 0) || !Double.isFinite(shampooNorm) || !Double.isFinite(graftNorm)) {
+            return grafted;
+        }
+        return shampoo.muli(graftNorm / shampooNorm);
+    }
+
+    private INDArray diagonalDirection(INDArray gradient) {
+        double scale = config.statistics() == StatisticsMode.SUM ? counters.value().getDouble(DIAGONAL_ABSORBED) : 1.0;
+        INDArray statistic = diagonal.value().mul(scale);
+        double epsilon = effectiveEpsilon(statistic.maxNumber().doubleValue());
+        return gradient.mul(Transforms.pow(statistic.addi(epsilon), -config.exponent(1), false));
+    }
+
+    private INDArray kroneckerDirection(INDArray gradient) {
+        INDArray merged = merged(gradient);
+        List<TensorLayout.Block> blocks = layout.blocks();
+        INDArray out;
+        if (blocks.size() == 1) {
+            out = ModeAlgebra.apply(merged, rootsOf(0));
+        } else {
+            out = Nd4j.create(storageType, layout.shape());
+            for (int b = 0; b < blocks.size(); b++) {
+                out.get(blocks.get(b).indices()).assign(ModeAlgebra.apply(part(merged, b), rootsOf(b)));
+            }
+        }
+        return sameShape ? out : out.reshape('c', layout.gradientShape());
+    }
+
+    /** The gradient in the layout's shape: the array itself when nothing is dropped or merged (any ordering). */
+    private INDArray merged(INDArray gradient) {
+        return sameShape ? gradient : gradient.reshape('c', layout.shape());
+    }
+
+    private INDArray[] rootsOf(int b) {
+        INDArray[] result = new INDArray[roots[b].length];
+        for (int i = 0; i < result.length; i++) {
+            result[i] = roots[b][i].value();
+        }
+        return result;
+    }
+
+    /** Block b of the merged gradient as a dense array (the array itself when there is one block). */
+    private INDArray part(INDArray merged, int b) {
+        List<TensorLayout.Block> blocks = layout.blocks();
+        return blocks.size() == 1 ? merged : merged.get(blocks.get(b).indices()).dup('c');
+    }
+
+    @Override
+    public String toString() {
+        return "ShampooBlock{" + name + ": " + layout + ", " + config.grafting() + " grafting}";
+    }
+}
