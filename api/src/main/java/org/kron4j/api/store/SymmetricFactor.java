@@ -11,6 +11,7 @@ import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +99,7 @@ public final class SymmetricFactor implements StoreEntry {
 
     /** tr(F) / dim, the factor's mean eigenvalue (used by the π rule of factored damping). */
     public double meanEigenvalue() {
-        return average.mul(Nd4j.eye(dim).castTo(average.dataType())).sumNumber().doubleValue() / dim;
+        return NdArrays.trace(average) / dim;
     }
 
     /**
@@ -170,7 +171,8 @@ public final class SymmetricFactor implements StoreEntry {
                 }
             }
             if (result.succeeded()) {
-                inverse = NdArrays.copyAs(result.inverse(), store.storagePrecision().dataType());
+                // the kernel's result is fresh and ours (its contract): no copy when the type already fits
+                inverse = NdArrays.as(result.inverse(), store.storagePrecision().dataType());
                 inverseDamping = used;
             } else {
                 outcome = inverse == null ? RefreshOutcome.NONE_AVAILABLE : RefreshOutcome.KEPT_LAST_GOOD;
@@ -194,8 +196,8 @@ public final class SymmetricFactor implements StoreEntry {
             }
             if (result != null) {
                 DataType storage = store.storagePrecision().dataType();
-                eigenvalues = NdArrays.copyAs(result.eigenvalues(), storage);
-                eigenvectors = NdArrays.copyAs(result.eigenvectors(), storage);
+                eigenvalues = NdArrays.as(result.eigenvalues(), storage);
+                eigenvectors = NdArrays.as(result.eigenvectors(), storage);
             } else {
                 outcome = eigenvectors == null ? RefreshOutcome.NONE_AVAILABLE : RefreshOutcome.KEPT_LAST_GOOD;
             }
@@ -226,9 +228,6 @@ public final class SymmetricFactor implements StoreEntry {
         } catch (RuntimeException e) {
             result = SpdInverse.failed(e.toString());
         }
-        if (result.succeeded() && !NdArrays.isFinite(result.inverse())) {
-            result = SpdInverse.failed("non-finite entries in the inverse");
-        }
         if (!result.succeeded()) {
             failures.add(type + " at damping " + damping + ": " + result.failure().orElse("?"));
         }
@@ -244,19 +243,16 @@ public final class SymmetricFactor implements StoreEntry {
             result = EigenDecomposition.failed(e.toString());
         }
         if (result.succeeded()) {
-            if (!NdArrays.isFinite(result.eigenvalues()) || !NdArrays.isFinite(result.eigenvectors())) {
-                result = EigenDecomposition.failed("non-finite eigenvalues or eigenvectors");
-            } else {
-                double smallest = result.eigenvalues().minNumber().doubleValue();
-                double scale = result.eigenvalues().amaxNumber().doubleValue();
-                if (smallest < -NEGATIVE_EIGENVALUE_TOLERANCE * Math.max(scale, Double.MIN_NORMAL)) {
-                    result = EigenDecomposition.failed("not positive semi-definite: smallest eigenvalue "
-                            + smallest + " against largest magnitude " + scale);
-                } else {
-                    result = EigenDecomposition.of(
-                            org.nd4j.linalg.ops.transforms.Transforms.max(result.eigenvalues(), 0.0, false),
-                            result.eigenvectors());
-                }
+            // a successful result is finite (the kernel's contract); what remains to check is definiteness.
+            // Eigenvalues are ascending, so the extremes are the first and last entries.
+            INDArray values = result.eigenvalues();
+            double smallest = values.getDouble(0);
+            double scale = Math.max(Math.abs(smallest), Math.abs(values.getDouble(values.length() - 1)));
+            if (smallest < -NEGATIVE_EIGENVALUE_TOLERANCE * Math.max(scale, Double.MIN_NORMAL)) {
+                result = EigenDecomposition.failed("not positive semi-definite: smallest eigenvalue " + smallest
+                        + " against largest magnitude " + scale);
+            } else if (smallest < 0) {
+                result = EigenDecomposition.of(Transforms.max(values, 0.0, false), result.eigenvectors());
             }
         }
         if (!result.succeeded()) {

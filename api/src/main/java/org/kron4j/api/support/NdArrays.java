@@ -4,6 +4,7 @@ import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 
 import java.util.function.Supplier;
 
@@ -26,9 +27,37 @@ public final class NdArrays {
         return Double.isFinite(array.sumNumber().doubleValue());
     }
 
-    /** A new array with the values of {@code source} in {@code type}; never the source itself. */
+    /** A new 'c'-ordered array with the values of {@code source} in {@code type}; never the source itself. */
     public static INDArray copyAs(INDArray source, DataType type) {
-        return source.dataType() == type ? source.dup('c') : source.castTo(type).dup('c');
+        if (source.dataType() == type) {
+            return source.dup('c');
+        }
+        INDArray cast = source.castTo(type);
+        return cast.ordering() == 'c' && !cast.isView() ? cast : cast.dup('c');
+    }
+
+    /**
+     * The diagonal of a contiguous square matrix as a strided view (no copy): writes go to the
+     * matrix, so {@code diagonal(m).addi(d)} adds d to the diagonal in one O(n) operation.
+     */
+    public static INDArray diagonal(INDArray square) {
+        long n = square.rows();
+        if (square.rank() != 2 || square.columns() != n) {
+            throw new IllegalArgumentException("diagonal needs a square matrix, got " + java.util.Arrays.toString(
+                    square.shape()));
+        }
+        INDArray target = square.isView() || square.ordering() != 'c' ? null : square;
+        if (target == null) {
+            throw new IllegalArgumentException("diagonal needs a contiguous 'c'-ordered matrix");
+        }
+        INDArray flat = target.reshape(n * n);
+        // ND4J rejects a strided interval longer than a 1-element array, so 1×1 is its own diagonal
+        return n == 1 ? flat : flat.get(NDArrayIndex.interval(0, n + 1, n * n));
+    }
+
+    /** tr(M) of a contiguous square matrix, one reduction over its diagonal. */
+    public static double trace(INDArray square) {
+        return diagonal(square).sumNumber().doubleValue();
     }
 
     /** The array in {@code type}: the array itself when it already is, a converted copy otherwise. */
@@ -36,10 +65,10 @@ public final class NdArrays {
         return source.dataType() == type ? source : source.castTo(type);
     }
 
-    /** Adds {@code value} to the diagonal of a square matrix, in place, and returns it. */
+    /** Adds {@code value} to the diagonal of a contiguous square matrix, in place, and returns it. */
     public static INDArray addToDiagonal(INDArray square, double value) {
         if (value != 0.0) {
-            square.addi(Nd4j.eye(square.rows()).castTo(square.dataType()).muli(value));
+            diagonal(square).addi(value);
         }
         return square;
     }
