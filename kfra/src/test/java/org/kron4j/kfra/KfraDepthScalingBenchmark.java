@@ -5,7 +5,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.Tag;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.Statistics;
 import org.kron4j.api.capture.ModelCapture;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * 256→256 layers (tanh, softmax cross-entropy over 256 classes, float32, batch 256) for
  * D = 4, 8, 16. Off by default (minutes of CPU); run with
  * <pre>
- *   mvn -o -pl kfra test -Dtest=KfraDepthScalingBenchmark -Dkron4j.benchmark=true
+ *   mvn -o -pl kfra test -Dtest=KfraDepthScalingBenchmark -Dkron4j.excludedGroups=none
  * </pre>
  * and read the markdown table in the log (SLF4J, INFO). Per statistics step, median ms over
  * {@value #ROUNDS} rounds of {@value #REPEATS}, the measurements interleaved within each round:
@@ -43,7 +43,7 @@ import org.slf4j.LoggerFactory;
  *       statistics step; refreshes cost the same for both (the same K-FAC blocks).</li>
  * </ul>
  */
-@EnabledIfSystemProperty(named = "kron4j.benchmark", matches = "true")
+@Tag("benchmark")
 class KfraDepthScalingBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(KfraDepthScalingBenchmark.class);
     private static final int WIDTH = 256;

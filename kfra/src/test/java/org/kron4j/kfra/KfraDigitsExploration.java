@@ -1,7 +1,7 @@
 package org.kron4j.kfra;
 
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.Tag;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
@@ -18,11 +18,11 @@ import org.nd4j.linalg.api.buffer.DataType;
 
 /**
  * Settings exploration on the digits protocol of {@link KfraDigitsTest}, off by default:
- * {@code mvn -o -pl kfra test -Dtest=KfraDigitsExploration -Dkron4j.explore=true
+ * {@code mvn -o -pl kfra test -Dtest=KfraDigitsExploration -Dkron4j.excludedGroups=none
  * -Dspecs="kfra:learningRate=0.5,damping=0.1;sgd:0.3"} (';'-separated specs; {@code sgd:lr} for the baseline).
  * Prints steps to target per seed on stderr.
  */
-@EnabledIfSystemProperty(named = "kron4j.explore", matches = "true")
+@Tag("exploration")
 class KfraDigitsExploration {
     @Test
     void explore() {
