@@ -1,0 +1,261 @@
+package org.kron4j.ekfac;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.kron4j.api.BlockStatistics;
+import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.capture.CaptureField;
+import org.kron4j.api.capture.LayerCapture;
+import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.store.FactorStore;
+import org.kron4j.api.store.RefreshOutcome;
+import org.kron4j.api.store.StateArray;
+import org.kron4j.api.store.SymmetricFactor;
+import org.kron4j.api.support.NdArrays;
+import org.kron4j.kfac.KroneckerAlgebra;
+import org.kron4j.kfac.KroneckerFactors;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * EKFAC for one dense layer (see {@link EkfacApproximation} for the method, schedule and memory).
+ *
+ * <p>State, all in the factor store under the layer's name: K-FAC's {@code A} and {@code G}
+ * (averages and eigendecompositions, registered by {@link KroneckerFactors}), {@code scalings}
+ * (S, m×(n+1), in the basis of the current eigenvectors) and {@code scalingsBatches} (how many
+ * batches S has absorbed, for the moving-average weights). Invariant: S is meaningful exactly when
+ * both eigenbases exist, and it is always expressed in the eigenvectors the store holds.
+ */
+final class DenseEkfacBlock implements CurvatureBlock {
+    private static final Logger LOG = LoggerFactory.getLogger(DenseEkfacBlock.class);
+
+    /** The statistic role of the batch's scalings sum in {@link BlockStatistics}. */
+    static final String SCALINGS = "S";
+    /** Store roles. */
+    static final String SCALINGS_ROLE = "scalings";
+    static final String BATCHES_ROLE = "scalingsBatches";
+    /**
+     * The batch count only matters while 1/k exceeds 1 − β; capping it keeps it exactly
+     * representable in float32 storage (2²⁴) however long training runs.
+     */
+    private static final double BATCH_COUNT_CAP = 1 << 20;
+
+    private final KroneckerFactors factors;
+    private final StateArray scalings;
+    private final StateArray batches;
+    private final ScalingsAfterRefresh afterRefresh;
+    private final double decay;
+    private final DataType storage;
+    private boolean warnedPassThrough;
+
+    DenseEkfacBlock(LayerSpec layer, FactorStore store, ScalingsAfterRefresh afterRefresh) {
+        this.factors = new KroneckerFactors(layer, store);
+        this.scalings = store.array(layer.name(), SCALINGS_ROLE, layer.gradientShape());
+        this.batches = store.array(layer.name(), BATCHES_ROLE, 1);
+        this.afterRefresh = afterRefresh;
+        this.decay = store.decay();
+        this.storage = store.storagePrecision().dataType();
+    }
+
+    /** K-FAC's factors A and G with their eigenbases. */
+    KroneckerFactors factors() {
+        return factors;
+    }
+
+    /** The scalings S (live, m×(n+1)); meaningful only while {@link #hasBasis()}. */
+    INDArray scalings() {
+        return scalings.value();
+    }
+
+    /** The number of batches folded into S so far (capped at 2²⁰). */
+    long scalingBatches() {
+        return (long) batches.value().getDouble(0);
+    }
+
+    /** True once both eigenbases exist: from then on directions use Q and S. */
+    boolean hasBasis() {
+        return factors.input().eigenvectors().isPresent() && factors.output().eigenvectors().isPresent();
+    }
+
+    @Override
+    public LayerSpec layer() {
+        return factors.layer();
+    }
+
+    @Override
+    public Set<CaptureField> statisticsFields() {
+        return KroneckerFactors.statisticsFields();
+    }
+
+    /**
+     * Σāāᵀ and Σggᵀ, and once a basis exists the scalings sum in it, {@code "S"} (m×(n+1)); count
+     * B. Pure: reads the current eigenvectors, changes nothing.
+     */
+    @Override
+    public BlockStatistics collect(LayerCapture capture, int batchSize) {
+        BlockStatistics kronecker = factors.collect(capture, batchSize);
+        Optional<INDArray> inputVectors = factors.input().eigenvectors();
+        Optional<INDArray> outputVectors = factors.output().eigenvectors();
+        if (inputVectors.isEmpty() || outputVectors.isEmpty()) {
+            return kronecker;
+        }
+        INDArray outputGradients = NdArrays.as(capture.require(CaptureField.OUTPUT_GRADIENTS), storage);
+        Map<String, INDArray> sums = new LinkedHashMap<>(kronecker.sums());
+        sums.put(SCALINGS, scalingsSum(factors.inputsWithBias(capture), outputGradients, inputVectors.get(),
+                outputVectors.get(), batchSize));
+        return BlockStatistics.of(kronecker.count(), sums);
+    }
+
+    /**
+     * Σ_r (Q_Gᵀ g_r)^{∘2} ((Q_Aᵀ ā_{r mod B})^{∘2})ᵀ over the R rows of the output gradients, as one
+     * product: with P_G = (G_rows Q_G)^{∘2} (R×m) and P_A = (Ā Q_A)^{∘2} (B×(n+1)), and the k = R/B
+     * row blocks of P_G summed first (they share their example's ā), the sum is P_Gᵀ P_A.
+     *
+     * @param inputs          ā rows, B×(n+1)
+     * @param outputGradients g rows, R×m with R a multiple of B, row r belonging to example r mod B
+     */
+    static INDArray scalingsSum(INDArray inputs, INDArray outputGradients, INDArray inputVectors,
+            INDArray outputVectors, int batchSize) {
+        long rows = outputGradients.rows();
+        if (inputs.rows() != batchSize || rows % batchSize != 0) {
+            throw new IllegalArgumentException("expected " + batchSize + " input rows and a multiple of " + batchSize
+                    + " output-gradient rows, got " + inputs.rows() + " and " + rows);
+        }
+        long m = outputGradients.columns();
+        INDArray projectedOutputs = outputGradients.mmul(outputVectors);
+        projectedOutputs.muli(projectedOutputs);
+        if (rows > batchSize) {
+            projectedOutputs = projectedOutputs.reshape('c', rows / batchSize, batchSize, m).sum(0);
+        }
+        INDArray projectedInputs = inputs.mmul(inputVectors);
+        projectedInputs.muli(projectedInputs);
+        return Nd4j.gemm(projectedOutputs, projectedInputs, true, false);
+    }
+
+    /** Folds A and G into their averages and, when present, the batch's scalings into S. */
+    @Override
+    public void absorb(BlockStatistics statistics) {
+        factors.absorb(statistics);
+        if (!statistics.sums().containsKey(SCALINGS)) {
+            return;
+        }
+        INDArray sum = statistics.sum(SCALINGS);
+        if (!Arrays.equals(sum.shape(), scalings.value().shape())) {
+            throw new IllegalArgumentException(layer().name() + ": expected a scalings sum of shape "
+                    + Arrays.toString(scalings.value().shape()) + ", got " + Arrays.toString(sum.shape()));
+        }
+        double absorbed = batches.value().getDouble(0);
+        double weight = Math.max(1.0 - decay, 1.0 / (absorbed + 1));
+        INDArray mean = NdArrays.copyAs(sum, storage).muli(weight / statistics.count());
+        scalings.value().muli(1.0 - weight).addi(mean);
+        batches.value().putScalar(0, Math.min(absorbed + 1, BATCH_COUNT_CAP));
+    }
+
+    /**
+     * Eigendecomposes A and G through the store and restates S in the basis that results: the
+     * K-FAC eigenvalues for the first basis; afterwards as {@link ScalingsAfterRefresh} says, for
+     * the sides whose decomposition succeeded. When both fail nothing changes, so S stays
+     * consistent with the last good basis the store kept.
+     */
+    @Override
+    public void refresh(double damping) {
+        SymmetricFactor input = factors.input();
+        SymmetricFactor output = factors.output();
+        boolean hadBasis = hasBasis();
+        boolean rotate = hadBasis && afterRefresh == ScalingsAfterRefresh.ROTATE;
+        // copies: the rotation needs the old bases after the store has replaced them
+        INDArray oldInput = rotate ? input.eigenvectors().orElseThrow().dup() : null;
+        INDArray oldOutput = rotate ? output.eigenvectors().orElseThrow().dup() : null;
+        RefreshOutcome inputOutcome = input.refreshEigen();
+        RefreshOutcome outputOutcome = output.refreshEigen();
+        if (!hasBasis()) {
+            return;
+        }
+        if (!hadBasis) {
+            scalings.assign(kroneckerEigenvalues());
+            LOG.debug("{}: first eigenbasis, scalings start at the K-FAC eigenvalues", layer().name());
+            return;
+        }
+        boolean inputMoved = !inputOutcome.isFailure();
+        boolean outputMoved = !outputOutcome.isFailure();
+        if (!inputMoved && !outputMoved) {
+            return;
+        }
+        if (afterRefresh == ScalingsAfterRefresh.KFAC) {
+            scalings.assign(kroneckerEigenvalues());
+        } else {
+            scalings.assign(rotate(scalings.value(),
+                    outputMoved ? squaredOverlap(output.eigenvectors().orElseThrow(), oldOutput) : null,
+                    inputMoved ? squaredOverlap(input.eigenvectors().orElseThrow(), oldInput) : null));
+        }
+    }
+
+    /** λ_G λ_Aᵀ, the diagonal of A ⊗ G in its eigenbasis, m×(n+1). */
+    private INDArray kroneckerEigenvalues() {
+        return KroneckerAlgebra.kroneckerEigenvalues(factors.output().eigenvalues().orElseThrow(),
+                factors.input().eigenvalues().orElseThrow(), 0.0);
+    }
+
+    /** (Q_newᵀ Q_old)^{∘2}: entry (i, j) is the share of old basis vector j in new basis vector i. */
+    static INDArray squaredOverlap(INDArray newVectors, INDArray oldVectors) {
+        INDArray overlap = Nd4j.gemm(newVectors, oldVectors, true, false);
+        return overlap.muli(overlap);
+    }
+
+    /**
+     * diag(Q_newᵀ Q_old diag(vec S) Q_oldᵀ Q_new) = R_G S R_Aᵀ for squared overlaps R_G (m×m) and
+     * R_A ((n+1)×(n+1)); a null side did not move (identity).
+     */
+    static INDArray rotate(INDArray scalings, INDArray outputOverlap, INDArray inputOverlap) {
+        INDArray result = outputOverlap == null ? scalings : outputOverlap.mmul(scalings);
+        return inputOverlap == null ? result : Nd4j.gemm(result, inputOverlap, false, true);
+    }
+
+    /**
+     * Q_G [(Q_Gᵀ V Q_A) ⊘ (S + λ)] Q_Aᵀ, the exact (Q diag(vec S) Qᵀ + λI)⁻¹ vec(V); the gradient
+     * unchanged before the first basis exists.
+     */
+    @Override
+    public INDArray precondition(INDArray gradient, double damping) {
+        Optional<INDArray> inputVectors = factors.input().eigenvectors();
+        Optional<INDArray> outputVectors = factors.output().eigenvectors();
+        if (inputVectors.isPresent() && outputVectors.isPresent()) {
+            return KroneckerAlgebra.applyEigenInverse(outputVectors.get(), gradient, inputVectors.get(),
+                    scalings.value().add(damping));
+        }
+        if (!warnedPassThrough) {
+            warnedPassThrough = true;
+            LOG.warn("{}: no eigenbasis available yet; passing the gradient through", layer().name());
+        }
+        return gradient.dup();
+    }
+
+    /**
+     * Q diag(vec S) Qᵀ with Q = Q_A ⊗ Q_G, over the column-major vec of the m×(n+1) weights; empty
+     * before the first basis exists.
+     */
+    @Override
+    public Optional<INDArray> curvatureMatrix() {
+        Optional<INDArray> inputVectors = factors.input().eigenvectors();
+        Optional<INDArray> outputVectors = factors.output().eigenvectors();
+        if (inputVectors.isEmpty() || outputVectors.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(NdArrays.detached(() -> {
+            INDArray basis = KroneckerAlgebra.kron(inputVectors.get(), outputVectors.get());
+            INDArray diagonal = Nd4j.toFlattened('f', scalings.value()).reshape(1, basis.columns());
+            return Nd4j.gemm(basis.mulRowVector(diagonal), basis, false, true);
+        }));
+    }
+
+    @Override
+    public String toString() {
+        return "DenseEkfacBlock{" + layer() + ", scalingsAfterRefresh=" + afterRefresh + "}";
+    }
+}
