@@ -1,0 +1,371 @@
+package org.kron4j.dl4j;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.deeplearning4j.nn.conf.GradientNormalization;
+import org.deeplearning4j.nn.conf.layers.BaseLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.optimize.api.TrainingListener;
+import org.kron4j.api.CurvatureApproximation;
+import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.Kron4j;
+import org.kron4j.api.UnsupportedModelException;
+import org.kron4j.api.capture.CaptureField;
+import org.kron4j.api.linalg.SymmetricLinearAlgebra;
+import org.kron4j.api.model.Loss;
+import org.kron4j.api.model.ModelSpec;
+import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.optim.OptimizerSettings;
+import org.kron4j.api.optim.UnsupportedLayerPolicy;
+import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.support.NdArrays;
+import org.nd4j.linalg.api.rng.Random;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.NoOp;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Trains a DL4J {@link MultiLayerNetwork} with a kron4j optimizer, keeping DL4J's own training
+ * loop:
+ *
+ * <pre>{@code
+ * MultiLayerNetwork net = new MultiLayerNetwork(conf);   // updater(new Nesterovs(0.5, 0.5)) or Sgd
+ * net.init();
+ * Kron4jAttachment kfac = Kron4jDl4j.attach(net, "kfac:damping=0.1,tCov=1,tInv=5,klClip=0");
+ * net.fit(trainIterator, 10);                            // listeners, evaluation, ModelSerializer as usual
+ * }</pre>
+ *
+ * <p><b>How.</b> The attachment is a {@code TrainingListener} whose {@code onGradientCalculation}
+ * runs after DL4J's back-propagation and before its updater (verified for 1.0.0-M2.1:
+ * {@code BaseOptimizer.gradientAndScore} calls it outside every workspace, then
+ * {@code updateGradientAccordingToParams}). There it maps DL4J's gradient (batch sums; W as
+ * [nIn, nOut], b as [1, nOut]) to kron4j's layout ([Wᵀ | bᵀ] of the batch-mean loss), runs the
+ * statistics pass the optimizer's plan asks for (only on those steps), takes the optimizer step
+ * and writes the preconditioned, KL-clipped direction back into the gradient views, multiplied
+ * by B so that DL4J's updater, which divides by B, sees it in the gradient's own scale.
+ *
+ * <p><b>Learning rate and momentum belong to DL4J's updater.</b> Use {@code Sgd} or
+ * {@code Nesterovs}; the step is θ ← θ − η_DL4J·d (with DL4J's momentum on d). kron4j's
+ * {@code learningRate} only enters the KL clip ν = min(1, √(κ/(η² Σ dᵀg))), so it is set to
+ * DL4J's learning rate (schedules included, read every iteration) and may not be given in the
+ * spec; kron4j's own momentum is off, and a spec asking for it is refused. Other DL4J updaters
+ * (Adam, RmsProp, …) are allowed with a warning: they rescale the direction per coordinate.
+ *
+ * <p><b>What is preconditioned.</b> {@code DenseLayer} and the final {@code OutputLayer} are
+ * dense blocks; every other trainable parameter is a tensor block (Shampoo takes all of them).
+ * A layer the variant cannot precondition fails the attachment with a message naming it, unless
+ * the spec says {@code unsupportedLayers=pass_through}, which gives it DL4J's plain gradient and
+ * logs so. Likewise for dense layers the statistics pass cannot reach (below a layer it cannot
+ * back-propagate through, or any layer when the output loss is not one kron4j knows).
+ *
+ * <p><b>Memory.</b> All kron4j state lives outside DL4J's workspaces (the listener runs
+ * detached); the statistics pass allocates per step and keeps nothing.
+ */
+public final class Kron4jDl4j {
+    private static final Logger LOG = LoggerFactory.getLogger(Kron4jDl4j.class);
+    private static final Set<Class<?>> PLAIN_UPDATERS = Set.of(Sgd.class, Nesterovs.class, NoOp.class);
+
+    private Kron4jDl4j() {
+    }
+
+    /**
+     * Attaches the variant named by a spec string ({@code "kfac:damping=1e-3,tInv=50"}) from the
+     * variants on the class path, with MC Fisher targets sampled from a generator seeded with the
+     * network's configured seed.
+     *
+     * @throws IllegalArgumentException for a malformed spec, an unknown variant or setting, or a
+     *     learningRate/momentum that belongs to DL4J's updater
+     * @throws UnsupportedModelException when the variant cannot handle a layer or the loss
+     * @throws IllegalStateException when the network is not initialised or already has kron4j attached
+     */
+    public static Kron4jAttachment attach(MultiLayerNetwork network, String spec) {
+        return builder(network).spec(spec).attach();
+    }
+
+    /** A builder for the less common options: another registry, the sampling seed, the decomposition kernels. */
+    public static Builder builder(MultiLayerNetwork network) {
+        return new Builder(network);
+    }
+
+    /** Options of an attachment; {@link #spec} is required. Each option may be set once. */
+    public static final class Builder {
+        private final MultiLayerNetwork network;
+        private String spec;
+        private VariantRegistry registry;
+        private Long seed;
+        private SymmetricLinearAlgebra linearAlgebra;
+
+        private Builder(MultiLayerNetwork network) {
+            this.network = Objects.requireNonNull(network, "network");
+        }
+
+        /** The variant and its settings, {@code "name[:key=value,...]"}. */
+        public Builder spec(String value) {
+            requireUnset(spec, "spec");
+            this.spec = Objects.requireNonNull(value, "spec");
+            return this;
+        }
+
+        /** Where variants are looked up; default {@link Kron4j#variants()} (ServiceLoader). */
+        public Builder registry(VariantRegistry value) {
+            requireUnset(registry, "registry");
+            this.registry = Objects.requireNonNull(value, "registry");
+            return this;
+        }
+
+        /** Seed of the generator for MC Fisher targets; default the network configuration's seed. */
+        public Builder seed(long value) {
+            requireUnset(seed, "seed");
+            this.seed = value;
+            return this;
+        }
+
+        /** The optimizer's decomposition kernels; default {@code LinearAlgebras.forCurrentBackend()}. */
+        public Builder linearAlgebra(SymmetricLinearAlgebra value) {
+            requireUnset(linearAlgebra, "linearAlgebra");
+            this.linearAlgebra = Objects.requireNonNull(value, "linearAlgebra");
+            return this;
+        }
+
+        private static void requireUnset(Object current, String name) {
+            if (current != null) {
+                throw new IllegalStateException(name + " was already set");
+            }
+        }
+
+        /** Validates everything, builds the optimizer and adds the listener to the network. */
+        public Kron4jAttachment attach() {
+            if (spec == null) {
+                throw new IllegalStateException("an attachment needs a spec: call spec(\"kfac:...\")");
+            }
+            return NdArrays.detached(this::attachDetached);
+        }
+
+        private Kron4jAttachment attachDetached() {
+            if (!network.isInitCalled() || network.getLayers() == null) {
+                throw new IllegalStateException("call network.init() before attaching kron4j");
+            }
+            if (network.getListeners() != null) {
+                for (TrainingListener l : network.getListeners()) {
+                    if (l instanceof PreconditioningListener) {
+                        throw new IllegalStateException("the network already has kron4j attached (" + l
+                                + "); detach it first");
+                    }
+                }
+            }
+            VariantSpec parsed = VariantSpec.parse(spec);
+            VariantRegistry variants = registry != null ? registry : Kron4j.variants();
+            CurvatureApproximation variant = variants.get(parsed.variant());
+            Map<String, String> settings = parsed.settings();
+            NetworkModel model = NetworkModel.of(network);
+
+            UpdaterInfo updater = UpdaterInfo.of(network, model);
+            if (updater.hasLearningRate() && settings.containsKey(OptimizerSettings.LEARNING_RATE.name())) {
+                throw new IllegalArgumentException("learningRate is DL4J's: the step is set by the network's updater ("
+                        + updater.describe() + "); remove learningRate from '" + spec + "'");
+            }
+            String momentum = settings.get(OptimizerSettings.MOMENTUM.name());
+            if (momentum != null && OptimizerSettings.MOMENTUM.parse(momentum) != 0.0) {
+                throw new IllegalArgumentException("momentum is DL4J's: use the Nesterovs updater and remove momentum="
+                        + momentum + " from '" + spec + "'");
+            }
+            String policyText = settings.get(OptimizerSettings.UNSUPPORTED_LAYERS.name());
+            UnsupportedLayerPolicy policy = policyText == null ? UnsupportedLayerPolicy.FAIL
+                    : OptimizerSettings.UNSUPPORTED_LAYERS.parse(policyText);
+
+            Set<Integer> demoted = new HashSet<>();
+            List<ParameterBlock> blocks = model.blocks(demoted);
+            checkSupported(variant, model, blocks, policy);
+            KroneckerOptimizer optimizer = build(variant, settings, model, blocks, updater);
+            Set<CaptureField> fields = optimizer.estimator().statisticsFields();
+            if (model.outputLoss().isEmpty() && (fields.contains(CaptureField.OUTPUT_HESSIAN)
+                    || fields.contains(CaptureField.OUTPUT_GRADIENTS))) {
+                throw new UnsupportedModelException("variant '" + variant.name() + "' needs the output distribution, "
+                        + "but kron4j does not know " + model.lossProblem());
+            }
+            Set<Integer> unreachable = unreachableNeedingStatistics(optimizer, model, blocks);
+            if (!unreachable.isEmpty()) {
+                String why = "variant '" + variant.name() + "' needs per-example output gradients at "
+                        + describeLayers(model, unreachable) + ", but they cannot be computed: "
+                        + model.reachabilityBlocker();
+                if (policy != UnsupportedLayerPolicy.PASS_THROUGH) {
+                    throw new UnsupportedModelException(why + "; set unsupportedLayers=pass_through to train "
+                            + (unreachable.size() == 1 ? "it" : "them") + " with DL4J's plain gradient");
+                }
+                LOG.warn("{}: they get DL4J's plain gradient (unsupportedLayers=pass_through)", why);
+                demoted.addAll(unreachable);
+                blocks = model.blocks(demoted);
+                optimizer = build(variant, settings, model, blocks, updater);
+                if (!unreachableNeedingStatistics(optimizer, model, blocks).isEmpty()) {
+                    throw new UnsupportedModelException(why + ", even with those layers passed through");
+                }
+            }
+            warnAboutDl4jSettings(model, updater);
+
+            long samplingSeed = seed != null ? seed : network.getLayerWiseConfigurations().getConf(0).getSeed();
+            Random random = Nd4j.getRandomFactory().getNewRandomInstance(samplingSeed);
+            StatisticsPass pass = new StatisticsPass(model, blocks);
+            PreconditioningListener listener = new PreconditioningListener(network, optimizer, blocks, pass,
+                    updater::learningRate, random);
+            network.addListeners(listener);
+            Map<String, String> layout = model.describe(blocks);
+            LOG.info("kron4j '{}' attached to a {}-layer MultiLayerNetwork: {}", variant.name(), model.layers().size(),
+                    layout);
+            return new Kron4jAttachment(network, listener, optimizer.model(), layout);
+        }
+
+        private KroneckerOptimizer build(CurvatureApproximation variant, Map<String, String> settings,
+                NetworkModel model, List<ParameterBlock> blocks, UpdaterInfo updater) {
+            ModelSpec modelSpec = model.modelSpec(blocks, Loss.SQUARED_ERROR);
+            KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(variant).model(modelSpec).parseAll(settings);
+            if (!settings.containsKey(OptimizerSettings.MOMENTUM.name())) {
+                builder.momentum(0.0);
+            }
+            if (updater.hasLearningRate()) {
+                builder.learningRate(updater.learningRate(0, 0, 1));
+            }
+            if (linearAlgebra != null) {
+                builder.linearAlgebra(linearAlgebra);
+            }
+            return builder.build();
+        }
+    }
+
+    private static void checkSupported(CurvatureApproximation variant, NetworkModel model, List<ParameterBlock> blocks,
+            UnsupportedLayerPolicy policy) {
+        for (ParameterBlock block : blocks) {
+            if (variant.supports(block.spec())) {
+                continue;
+            }
+            NetworkModel.Dl4jLayer layer = model.layer(block.layerIndex());
+            String what = "variant '" + variant.name() + "' cannot precondition " + layer.describe() + " (kron4j block "
+                    + block.spec() + ")";
+            if (policy != UnsupportedLayerPolicy.PASS_THROUGH) {
+                throw new UnsupportedModelException(what + "; set unsupportedLayers=pass_through in the spec to train "
+                        + "it with DL4J's plain gradient");
+            }
+            LOG.warn("{}: it gets DL4J's plain gradient (unsupportedLayers=pass_through)", what);
+        }
+    }
+
+    /** DL4J layer indices of dense blocks whose curvature block asks for output gradients the pass cannot reach. */
+    private static Set<Integer> unreachableNeedingStatistics(KroneckerOptimizer optimizer, NetworkModel model,
+            List<ParameterBlock> blocks) {
+        Set<Integer> unreachable = new LinkedHashSet<>();
+        List<CurvatureBlock> curvature = optimizer.estimator().blocks();
+        for (int i = 0; i < blocks.size(); i++) {
+            ParameterBlock block = blocks.get(i);
+            if (curvature.get(i).statisticsFields().contains(CaptureField.OUTPUT_GRADIENTS)
+                    && !(block.isDense() && model.reachable(block))) {
+                unreachable.add(block.layerIndex());
+            }
+        }
+        return unreachable;
+    }
+
+    private static String describeLayers(NetworkModel model, Set<Integer> indices) {
+        List<String> names = new ArrayList<>();
+        indices.forEach(i -> names.add(model.layer(i).describe()));
+        return String.join(", ", names);
+    }
+
+    private static void warnAboutDl4jSettings(NetworkModel model, UpdaterInfo updater) {
+        if (!updater.plain()) {
+            LOG.warn("DL4J updater {} rescales kron4j's preconditioned direction per coordinate; kron4j's step "
+                    + "semantics (and the KL clip) assume Sgd or Nesterovs", updater.describe());
+        }
+        if (!updater.consistent()) {
+            LOG.warn("DL4J layers use different learning rates ({}); the KL clip uses the first one",
+                    updater.describe());
+        }
+        if (!model.network().conf().isMiniBatch()) {
+            LOG.info("DL4J miniBatch=false: the updater does not divide by B; kron4j's learning rate for the KL clip "
+                    + "is DL4J's times B");
+        }
+        for (NetworkModel.Dl4jLayer layer : model.layers()) {
+            org.deeplearning4j.nn.conf.layers.Layer conf = layer.layer().conf().getLayer();
+            if (conf.getIDropout() != null) {
+                LOG.info("{} uses dropout: DL4J's gradient has it, kron4j's statistics pass (deterministic) does not",
+                        layer.describe());
+            }
+            if (conf instanceof BaseLayer base) {
+                if (base.getWeightNoise() != null) {
+                    LOG.info("{} uses weight noise: the statistics pass uses the noiseless weights", layer.describe());
+                }
+                boolean regularized = (base.getRegularization() != null && !base.getRegularization().isEmpty())
+                        || (base.getRegularizationBias() != null && !base.getRegularizationBias().isEmpty());
+                if (regularized && layer.role() != NetworkModel.Role.FROZEN) {
+                    LOG.warn("{} has DL4J regularization {}: DL4J's updater adds it after kron4j preconditioned the "
+                            + "gradient, so it is not preconditioned; prefer kron4j's weightDecay setting",
+                            layer.describe(), base.getRegularization());
+                }
+                if (base.getGradientNormalization() != null
+                        && base.getGradientNormalization() != GradientNormalization.None) {
+                    LOG.warn("{}: DL4J's gradient normalization {} applies to the preconditioned direction",
+                            layer.describe(), base.getGradientNormalization());
+                }
+            }
+        }
+    }
+
+    /** The DL4J updaters of the preconditioned layers and the learning rate kron4j's KL clip should use. */
+    private record UpdaterInfo(IUpdater first, boolean consistent, boolean plain, boolean miniBatch, String described) {
+
+        static UpdaterInfo of(MultiLayerNetwork network, NetworkModel model) {
+            IUpdater first = null;
+            boolean consistent = true;
+            boolean plain = true;
+            Set<String> seen = new LinkedHashSet<>();
+            for (NetworkModel.Dl4jLayer layer : model.layers()) {
+                if (!(layer.layer().conf().getLayer() instanceof BaseLayer base)
+                        || layer.role() == NetworkModel.Role.FROZEN || layer.layer().numParams() == 0) {
+                    continue;
+                }
+                for (IUpdater u : new IUpdater[] {base.getIUpdater(), base.getBiasUpdater()}) {
+                    if (u == null) {
+                        continue;
+                    }
+                    seen.add(u.toString());
+                    plain &= PLAIN_UPDATERS.contains(u.getClass());
+                    if (u instanceof NoOp) {
+                        continue;
+                    }
+                    if (first == null) {
+                        first = u;
+                    } else if (u.hasLearningRate() != first.hasLearningRate()
+                            || (u.hasLearningRate() && u.getLearningRate(0, 0) != first.getLearningRate(0, 0))) {
+                        consistent = false;
+                    }
+                }
+            }
+            return new UpdaterInfo(first, consistent, plain, network.conf().isMiniBatch(), String.join(", ", seen));
+        }
+
+        boolean hasLearningRate() {
+            return first != null && first.hasLearningRate();
+        }
+
+        /** DL4J's η at this iteration, times B when DL4J does not divide by B; NaN without one. */
+        double learningRate(int iteration, int epoch, int batchSize) {
+            if (!hasLearningRate()) {
+                return Double.NaN;
+            }
+            double eta = first.getLearningRate(iteration, epoch);
+            return miniBatch ? eta : eta * batchSize;
+        }
+
+        String describe() {
+            return described;
+        }
+    }
+}

@@ -1,0 +1,140 @@
+package org.kron4j.dl4j;
+
+import java.util.Arrays;
+import org.deeplearning4j.nn.gradient.Gradient;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.kron4j.api.model.LayerSpec;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * One kron4j parameter group and where its values live in a {@link MultiLayerNetwork}.
+ *
+ * <p><b>Dense layout</b> (DenseLayer, OutputLayer): DL4J keeps W as [nIn, nOut] and b as
+ * [1, nOut] and computes z = a·W + b; kron4j's dense gradient is m×(n+1) = [Wᵀ | bᵀ] with s = W̃ ā.
+ * So kron4j's array is the transpose of W with b appended as the last column, and a direction
+ * goes back the same way.
+ *
+ * <p><b>Tensor layout</b> (any other parameter): the parameter with its unit dimensions dropped
+ * ([1, 64] → [64], conv [nOut, nIn, kH, kW] unchanged), element order by logical index.
+ *
+ * <p><b>Scale.</b> At {@code onGradientCalculation} DL4J's gradient is the batch sum (its updater
+ * divides by B afterwards when the configuration says {@code miniBatch}); kron4j's GRADIENT is
+ * that of the batch-mean loss. {@link #gradient} divides by B, {@link #write} multiplies the
+ * direction by B, so DL4J's updater receives the direction in the scale of the gradient it
+ * replaced.
+ */
+final class ParameterBlock {
+    private final LayerSpec spec;
+    private final int layerIndex;
+    private final boolean dense;
+    private final String weightKey;
+    private final String biasKey;
+    private final long[] tensorShape;
+    private final int inputs;
+    private final int outputs;
+
+    private ParameterBlock(LayerSpec spec, int layerIndex, boolean dense, String weightKey, String biasKey,
+            long[] tensorShape, int inputs, int outputs) {
+        this.spec = spec;
+        this.layerIndex = layerIndex;
+        this.dense = dense;
+        this.weightKey = weightKey;
+        this.biasKey = biasKey;
+        this.tensorShape = tensorShape;
+        this.inputs = inputs;
+        this.outputs = outputs;
+    }
+
+    /** A dense layer's W (and b) under {@code spec}, which may be DENSE or, when demoted, a TENSOR [m, n(+1)]. */
+    static ParameterBlock dense(LayerSpec spec, int layerIndex, int inputs, int outputs, boolean bias) {
+        return new ParameterBlock(spec, layerIndex, true, layerIndex + "_W", bias ? layerIndex + "_b" : null, null,
+                inputs, outputs);
+    }
+
+    /** One parameter of any layer as a tensor. */
+    static ParameterBlock tensor(LayerSpec spec, int layerIndex, String parameter) {
+        return new ParameterBlock(spec, layerIndex, false, layerIndex + "_" + parameter, null, spec.gradientShape(),
+                0, 0);
+    }
+
+    /** The unit dimensions of a DL4J parameter shape dropped (at least one dimension kept). */
+    static long[] squeeze(long[] shape) {
+        long[] kept = Arrays.stream(shape).filter(d -> d != 1).toArray();
+        return kept.length == 0 ? new long[] {1} : kept;
+    }
+
+    LayerSpec spec() {
+        return spec;
+    }
+
+    int layerIndex() {
+        return layerIndex;
+    }
+
+    boolean isDense() {
+        return dense;
+    }
+
+    /** A copy of this group's gradient of the batch-mean loss in kron4j's layout. */
+    INDArray gradient(Gradient gradient, int batchSize) {
+        return layout(require(gradient, weightKey), biasKey == null ? null : require(gradient, biasKey))
+                .divi(batchSize);
+    }
+
+    /** A copy of the current parameters in kron4j's layout. */
+    INDArray parameters(MultiLayerNetwork network) {
+        return layout(network.getParam(weightKey), biasKey == null ? null : network.getParam(biasKey));
+    }
+
+    /** Overwrites DL4J's gradient views with {@code scale} times the kron4j-layout direction. */
+    void write(Gradient gradient, INDArray direction, double scale) {
+        INDArray scaled = direction.mul(scale);
+        INDArray weights = require(gradient, weightKey);
+        if (!dense) {
+            weights.assign(scaled.reshape(weights.shape()));
+            return;
+        }
+        weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose());
+        if (biasKey != null) {
+            INDArray bias = require(gradient, biasKey);
+            bias.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(bias.shape()));
+        }
+    }
+
+    /** Zeroes DL4J's gradient views of this group (a step the guards skipped). */
+    void zero(Gradient gradient) {
+        require(gradient, weightKey).assign(0);
+        if (biasKey != null) {
+            require(gradient, biasKey).assign(0);
+        }
+    }
+
+    private INDArray layout(INDArray weights, INDArray bias) {
+        if (!dense) {
+            return weights.reshape(tensorShape).dup('c');
+        }
+        INDArray out = Nd4j.createUninitialized(weights.dataType(), new long[] {outputs, inputs + (bias != null ? 1 : 0)},
+                'f');
+        out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).assign(weights.transpose());
+        if (bias != null) {
+            out.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).assign(bias.reshape(outputs));
+        }
+        return out;
+    }
+
+    private INDArray require(Gradient gradient, String key) {
+        INDArray value = gradient.getGradientFor(key);
+        if (value == null) {
+            throw new IllegalStateException("DL4J produced no gradient for '" + key + "' (layer " + spec.name()
+                    + "); gradients present: " + gradient.gradientForVariable().keySet());
+        }
+        return value;
+    }
+
+    @Override
+    public String toString() {
+        return spec + " <- DL4J " + weightKey + (biasKey != null ? ", " + biasKey : "");
+    }
+}

@@ -1,0 +1,226 @@
+package org.kron4j.dl4j;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.BatchNormalization;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.kron4j.api.UnsupportedModelException;
+import org.kron4j.api.model.LayerKind;
+import org.kron4j.api.model.LayerSpec;
+import org.nd4j.linalg.activations.Activation;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMSE;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Test 4 of the DL4J issue: a layer the variant cannot precondition fails the attachment with a
+ * message naming the DL4J layer and the way out; with {@code unsupportedLayers=pass_through} the
+ * attachment logs it and DL4J trains it with its plain gradient. Also the other attach-time
+ * refusals: an output loss kron4j does not know, settings that belong to DL4J's updater, a second
+ * attachment.
+ */
+class UnsupportedLayersTest {
+    private static final INDArray X = Dl4jFixtures.DIGITS.features().get(NDArrayIndex.interval(0, 256),
+            NDArrayIndex.all());
+    private static final INDArray Y = Dl4jFixtures.DIGITS.oneHot().get(NDArrayIndex.interval(0, 256),
+            NDArrayIndex.all());
+
+    private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
+    private final Logger logger = (Logger) LoggerFactory.getLogger("org.kron4j");
+
+    @BeforeEach
+    void captureLogs() {
+        logs.start();
+        logger.addAppender(logs);
+    }
+
+    @AfterEach
+    void releaseLogs() {
+        logger.detachAppender(logs);
+    }
+
+    private String warnings() {
+        return logs.list.stream().map(ILoggingEvent::getFormattedMessage).collect(Collectors.joining("\n"));
+    }
+
+    /** 64 → dense 32 → BatchNormalization → dense 16 → softmax 10. */
+    private static MultiLayerNetwork withBatchNorm() {
+        MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(4)
+                .updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER_UNIFORM).dataType(DataType.FLOAT).list()
+                .layer(new DenseLayer.Builder().nIn(64).nOut(32).activation(Activation.TANH).build())
+                .layer(new BatchNormalization.Builder().nOut(32).build())
+                .layer(new DenseLayer.Builder().nIn(32).nOut(16).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(new LossMCXENT()).nIn(16).nOut(10).activation(Activation.SOFTMAX)
+                        .build())
+                .build());
+        network.init();
+        return network;
+    }
+
+    /** The 8×8 digits through a 3×3 convolution, then dense 32 → softmax 10. */
+    private static MultiLayerNetwork convolutional() {
+        MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(5)
+                .updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER_UNIFORM).dataType(DataType.FLOAT).list()
+                .layer(new ConvolutionLayer.Builder(3, 3).nOut(4).activation(Activation.RELU).build())
+                .layer(new DenseLayer.Builder().nOut(32).activation(Activation.TANH).build())
+                .layer(new OutputLayer.Builder(new LossMCXENT()).nOut(10).activation(Activation.SOFTMAX).build())
+                .setInputType(InputType.convolutionalFlat(8, 8, 1)).build());
+        network.init();
+        return network;
+    }
+
+    private static float[] flat(INDArray a) {
+        return a.dup('c').reshape(a.length()).toFloatVector();
+    }
+
+    private static List<LayerKind> kinds(Kron4jAttachment attachment) {
+        return attachment.modelSpec().layers().stream().map(LayerSpec::kind).toList();
+    }
+
+    @Test
+    void batchNormalization_kfac_failsAtAttachNamingTheLayer() {
+        MultiLayerNetwork network = withBatchNorm();
+        assertThatThrownBy(() -> Kron4jDl4j.attach(network, "kfac"))
+                .isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining("'kfac' cannot precondition DL4J layer 1 (BatchNormalization)")
+                .hasMessageContaining("unsupportedLayers=pass_through");
+        assertThat(network.getListeners()).isEmpty();
+    }
+
+    @Test
+    void batchNormalization_kfacPassThrough_loggedAndTrainedWithPlainGradient() {
+        MultiLayerNetwork network = withBatchNorm();
+        MultiLayerNetwork plain = withBatchNorm();
+        Kron4jAttachment attachment = Kron4jDl4j.attach(network,
+                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=1,klClip=0");
+
+        // BN's gamma and beta are tensors (its running mean and variance are not gradients); the dense layer
+        // below BN cannot get output gradients, so it is passed through as well; the two above get K-FAC
+        assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
+                .containsExactly("layer0", "layer1_gamma", "layer1_beta", "layer2", "layer3");
+        assertThat(kinds(attachment)).containsExactly(LayerKind.TENSOR, LayerKind.TENSOR, LayerKind.TENSOR,
+                LayerKind.DENSE, LayerKind.DENSE);
+        assertThat(warnings()).contains("cannot precondition DL4J layer 1 (BatchNormalization)")
+                .contains("DL4J layer 0 (DenseLayer)").contains("plain gradient");
+
+        network.fit(new DataSet(X, Y));
+        plain.fit(new DataSet(X, Y));
+        // the first step's gradients are computed at identical parameters: the passed-through parameters
+        // get exactly DL4J's plain update, the K-FAC layers a different one
+        List<String> passedThrough = network.paramTable().keySet().stream()
+                .filter(k -> k.startsWith("0_") || k.startsWith("1_")).toList();
+        assertThat(passedThrough).contains("0_W", "0_b", "1_gamma", "1_beta", "1_mean");
+        for (String key : passedThrough) {
+            assertThat(flat(network.getParam(key))).as(key).isEqualTo(flat(plain.getParam(key)));
+        }
+        assertThat(flat(network.getParam("2_b"))).isNotEqualTo(flat(plain.getParam("2_b")));
+        Dl4jFixtures.Run run = Dl4jFixtures.train(network, X, Y, 64, 30, 1, 0.0, 10);
+        assertThat(java.util.Arrays.stream(run.losses()).allMatch(Double::isFinite)).isTrue();
+        assertThat(run.losses()[run.losses().length - 1]).isLessThan(run.losses()[0]);
+        assertThat(attachment.diagnostics().skippedSteps()).isZero();
+    }
+
+    @Test
+    void convolution_kfac_failsAtAttachNamingTheLayer() {
+        assertThatThrownBy(() -> Kron4jDl4j.attach(convolutional(), "kfac"))
+                .isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining("DL4J layer 0 (ConvolutionLayer)")
+                .hasMessageContaining("unsupportedLayers=pass_through");
+    }
+
+    @Test
+    void convolution_kfacPassThrough_denseLayersAboveStillPreconditioned() {
+        MultiLayerNetwork network = convolutional();
+        Kron4jAttachment attachment = Kron4jDl4j.attach(network,
+                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=5,klClip=0");
+        assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
+                .containsExactly("layer0_b", "layer0_W", "layer1", "layer2"); // DL4J's parameter order
+        assertThat(kinds(attachment)).containsExactly(LayerKind.TENSOR, LayerKind.TENSOR, LayerKind.DENSE,
+                LayerKind.DENSE);
+        assertThat(attachment.modelSpec().layer(2).inputs()).isEqualTo(4 * 6 * 6);
+        assertThat(warnings()).contains("ConvolutionLayer").contains("plain gradient");
+
+        Dl4jFixtures.Run run = Dl4jFixtures.train(network, X, Y, 64, 30, 2, 0.0, 10);
+        assertThat(java.util.Arrays.stream(run.losses()).allMatch(Double::isFinite)).isTrue();
+        assertThat(run.losses()[run.losses().length - 1]).isLessThan(run.losses()[0]);
+        assertThat(attachment.diagnostics().statisticsSteps()).isEqualTo(30);
+    }
+
+    @Test
+    void shampoo_preconditionsEveryTrainableParameterOfEveryLayer() {
+        Kron4jAttachment conv = Kron4jDl4j.attach(convolutional(), "shampoo");
+        assertThat(conv.modelSpec().layer(0).gradientShape()).containsExactly(4); // bias [1, 4] squeezed
+        // W [nOut=4, nIn=1, 3, 3] with its unit mode dropped (a 1×1 Shampoo factor would be a no-op)
+        assertThat(conv.modelSpec().layer(1).gradientShape()).containsExactly(4, 3, 3);
+        Kron4jAttachment batchNorm = Kron4jDl4j.attach(withBatchNorm(), "shampoo");
+        assertThat(batchNorm.modelSpec().layers()).extracting(LayerSpec::name)
+                .containsExactly("layer0", "layer1_gamma", "layer1_beta", "layer2", "layer3");
+        assertThat(warnings()).doesNotContain("plain gradient");
+
+        MultiLayerNetwork network = conv.network();
+        Dl4jFixtures.Run run = Dl4jFixtures.train(network, X, Y, 64, 20, 3, 0.0, 10);
+        assertThat(java.util.Arrays.stream(run.losses()).allMatch(Double::isFinite)).isTrue();
+        assertThat(conv.diagnostics().appliedSteps()).isEqualTo(20);
+    }
+
+    @Test
+    void unknownOutputLoss_kfacFailsNamingTheLoss_shampooAttaches() {
+        Supplier<MultiLayerNetwork> sigmoidMse = () -> Dl4jFixtures.mlp(1, new Sgd(0.1), Activation.TANH,
+                Activation.SIGMOID, new LossMSE(), 64, 16, 10);
+        assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac"))
+                .isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining("LossMSE needs an identity output");
+        assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac:unsupportedLayers=pass_through"))
+                .isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining("LossMSE");
+        assertThat(Kron4jDl4j.attach(sigmoidMse.get(), "shampoo").modelSpec().size()).isEqualTo(2);
+    }
+
+    @Test
+    void learningRateOrMomentumInSpec_refusedBecauseDl4jsUpdaterOwnsThem() {
+        assertThatThrownBy(() -> Kron4jDl4j.attach(withBatchNorm(), "shampoo:learningRate=0.1"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("learningRate is DL4J's");
+        assertThatThrownBy(() -> Kron4jDl4j.attach(withBatchNorm(), "shampoo:momentum=0.9"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("Nesterovs");
+        assertThat(Kron4jDl4j.attach(withBatchNorm(), "shampoo:momentum=0").optimizer().settings().asText())
+                .containsEntry("momentum", "0.0");
+    }
+
+    @Test
+    void secondAttachment_refused() {
+        MultiLayerNetwork network = withBatchNorm();
+        Kron4jAttachment first = Kron4jDl4j.attach(network, "shampoo");
+        assertThatThrownBy(() -> Kron4jDl4j.attach(network, "shampoo")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("already has kron4j attached");
+        first.detach();
+        assertThat(Kron4jDl4j.attach(network, "shampoo").isAttached()).isTrue();
+    }
+
+    @Test
+    void uninitialisedNetwork_refused() {
+        MultiLayerNetwork network = new MultiLayerNetwork(withBatchNorm().getLayerWiseConfigurations());
+        assertThatThrownBy(() -> Kron4jDl4j.attach(network, "kfac")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("network.init()");
+    }
+}
