@@ -1,0 +1,217 @@
+package org.kron4j.cli;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.OptionalInt;
+import org.kron4j.testkit.train.TrainingResult;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs an ablation: every method at every rate of its sweep on every seed, each run on a freshly
+ * initialised network for the same fixed step budget.
+ *
+ * <p><b>Fairness.</b> For a seed every method starts from the same initial weights (the engine
+ * seeds the initialisation with it) and sees the same batches: {@code batchSize} rows drawn
+ * uniformly with replacement from {@code new java.util.Random(seed)}, as in the test kit's
+ * {@code TrainingRun}. Runs are interleaved seed by seed so that a slow patch of a shared machine
+ * does not hit one method only, and every method takes a few untimed warm-up steps first (JIT,
+ * ND4J's first kernel calls), which also proves each one can train the model before anything is
+ * timed. Timing covers drawing the batch and the step; evaluation is not timed.
+ *
+ * <p>Single-threaded from the caller's view; the engine's native kernels use the machine's
+ * cores. Prints nothing; reports through {@link Listener}.
+ */
+final class AblationRunner {
+    private static final Logger LOG = LoggerFactory.getLogger(AblationRunner.class);
+    /** Untimed steps each method takes before the measured runs. */
+    static final int WARMUP_STEPS = 3;
+    /** Rows per forward pass when evaluating. */
+    private static final int EVAL_CHUNK = 2_000;
+
+    /** Hears about progress (the progress bar); every method is called from the runner's thread. */
+    interface Listener {
+        /** Total steps the ablation will take, warm-up included. */
+        default void started(long totalSteps) {
+        }
+
+        /** A run (or a warm-up) begins. */
+        default void run(String label, double learningRate, long seed, boolean warmup) {
+        }
+
+        default void step() {
+        }
+
+        Listener NONE = new Listener() {
+        };
+    }
+
+    private final AblationConfig config;
+    private final ModelShape model;
+    private final TrainingData data;
+    private final TrainingEngine engine;
+
+    AblationRunner(AblationConfig config, ModelShape model, TrainingData data, TrainingEngine engine) {
+        this.config = config;
+        this.model = model;
+        this.data = data;
+        this.engine = engine;
+    }
+
+    /** Total steps {@link #run} takes (for progress bars). */
+    long totalSteps() {
+        return (long) config.runCount() * config.steps() + (long) config.methods().size() * warmupSteps();
+    }
+
+    private int warmupSteps() {
+        return Math.min(WARMUP_STEPS, config.steps());
+    }
+
+    /**
+     * Builds every method once on the model (seed of the first run) and takes its warm-up steps.
+     *
+     * @throws BadInputException when a method cannot be built for this model (an unsupported
+     *     layer or loss, a setting the engine refuses)
+     */
+    void warmUp(Listener listener) {
+        long seed = config.seeds().get(0);
+        for (MethodConfig method : config.methods()) {
+            listener.run(method.label(), method.learningRates().get(0), seed, true);
+            TrainingEngine.Trainer trainer;
+            try {
+                trainer = engine.create(model, method, method.learningRates().get(0), seed);
+            } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+                throw new BadInputException(method.label() + " cannot train " + model.describe() + " on the "
+                        + engine.name() + " engine: " + e.getMessage(), e);
+            }
+            try (trainer) {
+                java.util.Random batches = new java.util.Random(seed ^ 0x5DEECE66DL);
+                for (int s = 0; s < warmupSteps(); s++) {
+                    INDArray[] batch = batch(batches);
+                    trainer.step(batch[0], batch[1]);
+                    listener.step();
+                }
+            }
+        }
+    }
+
+    /** Runs every method, rate and seed, after {@link #warmUp}. */
+    List<RunResult> runAll(Listener listener) {
+        List<RunResult> results = new ArrayList<>();
+        for (long seed : config.seeds()) {
+            for (MethodConfig method : config.methods()) {
+                for (double rate : method.learningRates()) {
+                    listener.run(method.label(), rate, seed, false);
+                    results.add(run(method, rate, seed, listener));
+                }
+            }
+        }
+        return results;
+    }
+
+    /** One run. */
+    RunResult run(MethodConfig method, double rate, long seed, Listener listener) {
+        int budget = config.steps();
+        double[] losses = new double[budget];
+        double[] seconds = new double[budget];
+        int taken = 0;
+        boolean diverged = false;
+        java.util.Random batches = new java.util.Random(seed);
+        try (TrainingEngine.Trainer trainer = engine.create(model, method, rate, seed)) {
+            long cpuStart = processCpuNanos();
+            long start = System.nanoTime();
+            for (int s = 0; s < budget; s++) {
+                INDArray[] batch = batch(batches);
+                double loss = trainer.step(batch[0], batch[1]);
+                losses[taken] = loss;
+                seconds[taken] = (System.nanoTime() - start) / 1e9;
+                taken++;
+                listener.step();
+                if (!Double.isFinite(loss)) {
+                    diverged = true;
+                    LOG.warn("{} (lr={}, seed {}): batch loss {} at step {}, run stopped", method.label(), rate, seed,
+                            loss, taken);
+                    for (int rest = taken; rest < budget; rest++) {
+                        listener.step();
+                    }
+                    break;
+                }
+            }
+            long cpu = processCpuNanos() - cpuStart;
+            double[] ownLosses = java.util.Arrays.copyOf(losses, taken);
+            double[] ownSeconds = java.util.Arrays.copyOf(seconds, taken);
+            OptionalInt reached = TrainingResult.stepsToReach(ownLosses, config.target(), config.window());
+            int stepsToTarget = reached.orElse(-1);
+            double secondsToTarget = reached.isPresent() ? ownSeconds[stepsToTarget - 1] : Double.NaN;
+            double msPerStep = taken == 0 ? Double.NaN : ownSeconds[taken - 1] * 1e3 / taken;
+            double cpuMsPerStep = taken == 0 || cpu < 0 ? Double.NaN : cpu / 1e6 / taken;
+            double finalLoss = Double.NaN;
+            double testAccuracy = Double.NaN;
+            double testLoss = Double.NaN;
+            if (!diverged) {
+                finalLoss = meanLoss(trainer, data.evalX(), data.evalY());
+                testLoss = meanLoss(trainer, data.testX(), data.testY());
+                if (!model.isAutoencoder()) {
+                    testAccuracy = accuracy(trainer, data.testX(), data.testY());
+                }
+            }
+            RunResult result = new RunResult(method.label(), seed, rate, ownLosses, ownSeconds, stepsToTarget,
+                    secondsToTarget, finalLoss, testAccuracy, testLoss, msPerStep, cpuMsPerStep, trainer.factorBytes(),
+                    trainer.skippedSteps(), diverged);
+            LOG.info("{} lr={} seed={}: steps to target {}, final loss {}, {} ms/step", method.label(), rate, seed,
+                    stepsToTarget, finalLoss, msPerStep);
+            return result;
+        }
+    }
+
+    /** CPU time of every thread of the process (native kernel threads included); -1 when unavailable. */
+    private static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
+
+    private INDArray[] batch(java.util.Random batches) {
+        int n = data.trainSize();
+        int[] rows = new int[config.batchSize()];
+        for (int i = 0; i < rows.length; i++) {
+            rows[i] = batches.nextInt(n);
+        }
+        return new INDArray[] {Nd4j.pullRows(data.trainX(), 1, rows), Nd4j.pullRows(data.trainY(), 1, rows)};
+    }
+
+    /** The mean loss over all rows, in chunks (a weighted mean of chunk means). */
+    private static double meanLoss(TrainingEngine.Trainer trainer, INDArray x, INDArray y) {
+        long n = x.rows();
+        double sum = 0;
+        for (long from = 0; from < n; from += EVAL_CHUNK) {
+            long to = Math.min(n, from + EVAL_CHUNK);
+            INDArray cx = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+            INDArray cy = y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+            sum += trainer.meanLoss(cx.dup(), cy.dup()) * (to - from);
+        }
+        return sum / n;
+    }
+
+    private static double accuracy(TrainingEngine.Trainer trainer, INDArray x, INDArray y) {
+        long n = x.rows();
+        long correct = 0;
+        for (long from = 0; from < n; from += EVAL_CHUNK) {
+            long to = Math.min(n, from + EVAL_CHUNK);
+            INDArray cx = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+            INDArray cy = y.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, to),
+                    org.nd4j.linalg.indexing.NDArrayIndex.all());
+            INDArray predicted = trainer.predict(cx).argMax(1);
+            correct += predicted.eq(cy.argMax(1)).castTo(DataType.INT32).sumNumber().longValue();
+        }
+        return (double) correct / n;
+    }
+}

@@ -1,0 +1,196 @@
+package org.kron4j.cli;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import org.kron4j.api.CurvatureApproximation;
+import org.kron4j.api.model.Activation;
+import org.kron4j.api.model.Loss;
+import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.optim.StepResult;
+import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.testkit.oracle.DenseMatrices;
+import org.kron4j.testkit.oracle.ExactCurvature;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * How far each variant's curvature blocks are from the exact Fisher of a tiny network: the
+ * relative Frobenius error ‖C_l − F_l‖_F / ‖F_l‖_F per layer l, with F_l the exact Fisher block
+ * of layer l's parameters computed in plain Java from per-example Jacobians
+ * ({@link ExactCurvature}; for the softmax / sigmoid cross-entropy and squared-error losses the
+ * Fisher equals the generalised Gauss-Newton matrix) and C_l the block's
+ * {@code curvatureMatrix()}.
+ *
+ * <p>Protocol (that of the variants' own oracle tests): a float64 reference MLP with the given
+ * widths, Glorot-uniform weights from the seed and biases drawn from N(0, 0.5²) so that the
+ * point is generic; B standard-normal inputs with random targets; each variant in float64 with
+ * {@code targets=exact} (the statistics are exact expectations under the model's predictive
+ * distribution, no sampling noise), statistics every step and one refresh, takes two steps on
+ * that batch without applying them (EKFAC measures its scalings in the basis of the first).
+ * Then the same with the first example alone: with one example every Kronecker factorisation
+ * of a dense layer is exact (ā āᵀ ⊗ G is that example's Fisher block), so K-FAC, EKFAC and KFRA
+ * must all show errors at rounding level there — the pass/fail part of the check.
+ */
+final class CurvatureCheck {
+    /** Errors below this on one example count as exact (float64, blocks of a few hundred entries). */
+    static final double EXACT_TOLERANCE = 1e-8;
+
+    /** Settings the check applies unless the user's spec sets them. */
+    static final Map<String, String> CHECK_SETTINGS = ordered("storagePrecision", "double",
+            "decompositionPrecision", "double", "targets", "exact", "tCov", "1", "tInv", "1000", "klClip", "0",
+            "learningRate", "1", "momentum", "0", "weightDecay", "0");
+
+    private CurvatureCheck() {
+    }
+
+    /**
+     * Per variant and layer the relative error; empty for a variant that states no curvature
+     * matrix (Shampoo's preconditioner is not a curvature estimate).
+     *
+     * @param given      the settings the user gave for this variant
+     * @param errors     per layer, the batch's error; null entries mean "no matrix"
+     * @param oneExample per layer, the error on the first example alone
+     */
+    record VariantErrors(String variant, Map<String, String> given, List<Double> errors, List<Double> oneExample,
+            boolean exactTargets) {
+        boolean statesCurvature() {
+            return errors.stream().anyMatch(e -> e != null);
+        }
+
+        /** True unless the one-example errors exceed {@link #EXACT_TOLERANCE} (judged only with exact targets). */
+        boolean passes() {
+            if (!exactTargets) {
+                return true;
+            }
+            return oneExample.stream().allMatch(e -> e == null || e <= EXACT_TOLERANCE);
+        }
+    }
+
+    /** The network of the check and each variant's errors. */
+    record Result(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed, long parameters,
+            List<VariantErrors> variants) {
+    }
+
+    /**
+     * Runs the check.
+     *
+     * @param sizes       the tiny network's widths
+     * @param activations one per layer, the last IDENTITY
+     * @param variants    variant with the user's settings (textual), in report order
+     */
+    static Result run(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed,
+            List<Map.Entry<CurvatureApproximation, Map<String, String>>> variants) {
+        ReferenceMlp mlp = ReferenceMlp.builder(sizes)
+                .hidden(activations.subList(0, activations.size() - 1).toArray(new Activation[0]))
+                .loss(loss).dataType(DataType.DOUBLE).seed(seed).build();
+        Random random = new Random(seed);
+        for (INDArray w : mlp.parameters()) {
+            int m = (int) w.rows();
+            int n = (int) w.columns() - 1;
+            for (int r = 0; r < m; r++) {
+                w.putScalar(r, n, 0.5 * random.nextGaussian());
+            }
+        }
+        double[][] x = new double[batch][sizes[0]];
+        for (double[] row : x) {
+            for (int j = 0; j < row.length; j++) {
+                row[j] = random.nextGaussian();
+            }
+        }
+        double[][] y = targets(random, loss, batch, sizes[sizes.length - 1]);
+        ExactCurvature exact = ExactCurvature.of(mlp, x, y);
+        ExactCurvature single = ExactCurvature.of(mlp, new double[][] {x[0]}, new double[][] {y[0]});
+        List<VariantErrors> out = new ArrayList<>();
+        for (Map.Entry<CurvatureApproximation, Map<String, String>> entry : variants) {
+            Map<String, String> settings = new LinkedHashMap<>(CHECK_SETTINGS);
+            settings.putAll(entry.getValue());
+            List<Double> batchErrors = errors(entry.getKey(), settings, mlp, x, y, exact);
+            List<Double> singleErrors = errors(entry.getKey(), settings, mlp, new double[][] {x[0]},
+                    new double[][] {y[0]}, single);
+            boolean exactTargets = "exact".equalsIgnoreCase(settings.get("targets"));
+            out.add(new VariantErrors(entry.getKey().name(), Map.copyOf(entry.getValue()), batchErrors, singleErrors,
+                    exactTargets));
+        }
+        return new Result(sizes, activations, loss, batch, seed, mlp.parameterCount(), out);
+    }
+
+    private static List<Double> errors(CurvatureApproximation variant, Map<String, String> settings, ReferenceMlp mlp,
+            double[][] x, double[][] y, ExactCurvature exact) {
+        KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(variant).model(mlp.modelSpec());
+        try {
+            builder.parseAll(settings);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BadInputException(variant.name() + ": " + e.getMessage());
+        }
+        KroneckerOptimizer optimizer;
+        try {
+            optimizer = builder.build();
+        } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
+            throw new BadInputException(variant.name() + " cannot handle this network: " + e.getMessage());
+        }
+        INDArray inputs = DenseMatrices.toINDArray(x, DataType.DOUBLE);
+        INDArray targets = DenseMatrices.toINDArray(y, DataType.DOUBLE);
+        org.nd4j.linalg.api.rng.Random sampler = org.nd4j.linalg.factory.Nd4j.getRandomFactory()
+                .getNewRandomInstance(1);
+        try {
+            for (int step = 0; step < 2; step++) {
+                StepResult result = optimizer.step(mlp.capture(inputs, targets, optimizer.plan(), sampler));
+                if (!result.applied()) {
+                    throw new IllegalStateException(variant.name() + " skipped a step of the check: "
+                            + result.skipReason());
+                }
+            }
+        } finally {
+            try {
+                sampler.close();
+            } catch (Exception e) {
+                // nothing to do
+            }
+        }
+        List<Double> errors = new ArrayList<>();
+        for (int l = 0; l < mlp.layerCount(); l++) {
+            Optional<INDArray> matrix = optimizer.estimator().blocks().get(l).curvatureMatrix();
+            if (matrix.isEmpty()) {
+                errors.add(null);
+                continue;
+            }
+            double[][] fisher = exact.fisherBlock(l);
+            double[][] approx = DenseMatrices.toDoubleArray(matrix.get());
+            errors.add(DenseMatrices.frobeniusNorm(DenseMatrices.subtract(approx, fisher))
+                    / DenseMatrices.frobeniusNorm(fisher));
+        }
+        return errors;
+    }
+
+    private static double[][] targets(Random random, Loss loss, int rows, int k) {
+        double[][] y = new double[rows][k];
+        for (double[] row : y) {
+            switch (loss) {
+                case SOFTMAX_CROSS_ENTROPY -> row[random.nextInt(k)] = 1.0;
+                case SIGMOID_CROSS_ENTROPY -> {
+                    for (int j = 0; j < k; j++) {
+                        row[j] = random.nextBoolean() ? 1.0 : 0.0;
+                    }
+                }
+                case SQUARED_ERROR -> {
+                    for (int j = 0; j < k; j++) {
+                        row[j] = random.nextGaussian();
+                    }
+                }
+            }
+        }
+        return y;
+    }
+
+    private static Map<String, String> ordered(String... pairs) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            map.put(pairs[i], pairs[i + 1]);
+        }
+        return map;
+    }
+}

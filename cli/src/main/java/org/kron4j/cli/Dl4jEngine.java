@@ -1,0 +1,167 @@
+package org.kron4j.cli;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
+import org.deeplearning4j.nn.conf.layers.DenseLayer;
+import org.deeplearning4j.nn.conf.layers.OutputLayer;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.nn.weights.WeightInit;
+import org.kron4j.api.model.Activation;
+import org.kron4j.api.model.Loss;
+import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.dl4j.Kron4jAttachment;
+import org.kron4j.dl4j.Kron4jDl4j;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.dataset.DataSet;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
+import org.nd4j.linalg.learning.config.Nesterovs;
+import org.nd4j.linalg.learning.config.Sgd;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
+import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
+
+/**
+ * DL4J as the ablation engine (the default): each run builds a {@code MultiLayerNetwork} of
+ * {@code DenseLayer}s and an {@code OutputLayer} (softmax + MCXENT for classifiers, sigmoid +
+ * binary cross-entropy for autoencoders; Glorot-uniform weights, zero biases, float32) and
+ * trains it with DL4J's own {@code fit(DataSet)}, one call per step; {@code score()} after the
+ * call is the batch loss before that step's update.
+ *
+ * <p>Baselines are DL4J updaters: {@code sgd} is {@code Nesterovs(η, μ)} ({@code Sgd(η)} when
+ * μ = 0), {@code adam} is {@code Adam(η, β₁, β₂, ε)}. A kron4j variant is attached with
+ * {@link Kron4jDl4j#attach}: it replaces DL4J's gradient with its preconditioned direction, and
+ * DL4J's {@code Nesterovs} updater applies the variant's {@code learningRate} and
+ * {@code momentum} (which the kron4j-dl4j adapter leaves to DL4J); every other setting goes to
+ * kron4j unchanged.
+ */
+final class Dl4jEngine implements TrainingEngine {
+    private final VariantRegistry registry;
+
+    Dl4jEngine(VariantRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public String name() {
+        return "dl4j";
+    }
+
+    @Override
+    public String describe() {
+        return "DL4J 1.0.0-M2.1 MultiLayerNetwork (float32, Glorot-uniform weights) trained with fit(DataSet); kron4j "
+                + "variants attached through kron4j-dl4j, their learningRate and momentum applied by DL4J's Nesterovs "
+                + "updater; baselines are DL4J's Nesterovs and Adam updaters";
+    }
+
+    @Override
+    public Trainer create(ModelShape model, MethodConfig method, double learningRate, long seed) {
+        Map<String, String> settings = method.settings();
+        var baseline = method.baseline();
+        IUpdater updater;
+        String spec = null;
+        if (baseline.isPresent()) {
+            updater = switch (baseline.get()) {
+                case SGD -> nesterov(learningRate, Double.parseDouble(settings.get("momentum")));
+                case ADAM -> new Adam(learningRate, Double.parseDouble(settings.get("beta1")),
+                        Double.parseDouble(settings.get("beta2")), Double.parseDouble(settings.get("epsilon")));
+            };
+        } else {
+            updater = nesterov(learningRate, Double.parseDouble(settings.get("momentum")));
+            Map<String, String> kron4j = new LinkedHashMap<>(method.settingsWithoutRate());
+            kron4j.remove("momentum");
+            spec = new VariantSpec(method.method(), kron4j).toString();
+        }
+        MultiLayerNetwork network = network(model, updater, seed);
+        Kron4jAttachment attachment = null;
+        if (spec != null) {
+            attachment = Kron4jDl4j.builder(network).spec(spec).registry(registry).seed(seed).attach();
+        }
+        return new Dl4jTrainer(network, attachment);
+    }
+
+    private static IUpdater nesterov(double learningRate, double momentum) {
+        return momentum == 0 ? new Sgd(learningRate) : new Nesterovs(learningRate, momentum);
+    }
+
+    /** The DL4J network of a model shape. */
+    static MultiLayerNetwork network(ModelShape model, IUpdater updater, long seed) {
+        int[] sizes = model.sizes();
+        List<Activation> activations = model.activations();
+        NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).updater(updater)
+                .weightInit(WeightInit.XAVIER_UNIFORM).biasInit(0.0).dataType(DataType.FLOAT).list();
+        for (int l = 0; l < sizes.length - 2; l++) {
+            list.layer(new DenseLayer.Builder().nIn(sizes[l]).nOut(sizes[l + 1])
+                    .activation(dl4j(activations.get(l))).build());
+        }
+        boolean softmax = model.loss() == Loss.SOFTMAX_CROSS_ENTROPY;
+        ILossFunction loss = softmax ? new LossMCXENT() : new LossBinaryXENT();
+        list.layer(new OutputLayer.Builder(loss).nIn(sizes[sizes.length - 2]).nOut(sizes[sizes.length - 1])
+                .activation(softmax ? org.nd4j.linalg.activations.Activation.SOFTMAX
+                        : org.nd4j.linalg.activations.Activation.SIGMOID)
+                .build());
+        MultiLayerConfiguration conf = list.build();
+        MultiLayerNetwork network = new MultiLayerNetwork(conf);
+        network.init();
+        return network;
+    }
+
+    private static org.nd4j.linalg.activations.Activation dl4j(Activation activation) {
+        return switch (activation) {
+            case TANH -> org.nd4j.linalg.activations.Activation.TANH;
+            case SIGMOID -> org.nd4j.linalg.activations.Activation.SIGMOID;
+            case RELU -> org.nd4j.linalg.activations.Activation.RELU;
+            case SOFTPLUS -> org.nd4j.linalg.activations.Activation.SOFTPLUS;
+            case IDENTITY -> org.nd4j.linalg.activations.Activation.IDENTITY;
+            case UNKNOWN -> throw new IllegalArgumentException("no DL4J activation for UNKNOWN");
+        };
+    }
+
+    private static final class Dl4jTrainer implements Trainer {
+        private final MultiLayerNetwork network;
+        private final Kron4jAttachment attachment;
+
+        Dl4jTrainer(MultiLayerNetwork network, Kron4jAttachment attachment) {
+            this.network = network;
+            this.attachment = attachment;
+        }
+
+        @Override
+        public double step(INDArray x, INDArray y) {
+            network.fit(new DataSet(x, y));
+            return network.score();
+        }
+
+        @Override
+        public double meanLoss(INDArray x, INDArray y) {
+            return network.score(new DataSet(x, y), false);
+        }
+
+        @Override
+        public INDArray predict(INDArray x) {
+            return network.output(x, false);
+        }
+
+        @Override
+        public long factorBytes() {
+            return attachment == null ? 0 : attachment.optimizer().store().bytes();
+        }
+
+        @Override
+        public long skippedSteps() {
+            return attachment == null ? 0 : attachment.diagnostics().skippedSteps();
+        }
+
+        @Override
+        public void close() {
+            if (attachment != null) {
+                attachment.detach();
+            }
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package org.kron4j.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import org.kron4j.api.CurvatureApproximation;
+import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.api.settings.Setting;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code kron4j list}: the variants on the class path with every setting, its default and range. */
+@Command(name = "list", mixinStandardHelpOptions = true,
+        description = {"List the kron4j variants found on the class path (ServiceLoader) with every setting: type, "
+                + "default, allowed values, description, and the preset 'kron4j ablate' starts from. Then the "
+                + "baselines, data sets and models 'ablate' accepts."},
+        footer = {"", "Exit codes: 0 ok, 2 an unknown variant was named."})
+final class ListCommand implements Callable<Integer> {
+    @ParentCommand
+    private Kron4jCommand parent;
+
+    @Parameters(paramLabel = "VARIANT", arity = "0..*", description = "Only these variants (default: all).")
+    private List<String> names = new ArrayList<>();
+
+    @Option(names = "--brief", description = "Names and descriptions only, no settings.")
+    private boolean brief;
+
+    @Override
+    public Integer call() {
+        VariantRegistry registry = parent.registry();
+        PrintStream out = parent.out();
+        List<CurvatureApproximation> variants = new ArrayList<>();
+        if (names.isEmpty()) {
+            variants.addAll(registry.all());
+        } else {
+            for (String name : names) {
+                variants.add(MethodConfig.variant(name.trim().toLowerCase(Locale.ROOT), registry));
+            }
+        }
+        out.println("kron4j variants on the class path: "
+                + (registry.names().isEmpty() ? "none (add org.kron4j:kron4j-kfac, -ekfac, -kfra or -shampoo)"
+                        : String.join(", ", registry.names())));
+        for (CurvatureApproximation variant : variants) {
+            out.println();
+            out.println(variant.name() + " — " + variant.description());
+            if (!brief) {
+                table(out, KroneckerOptimizer.schema(variant));
+                preset(out, variant.name());
+            }
+        }
+        if (!names.isEmpty()) {
+            return Kron4jCommand.OK;
+        }
+        out.println();
+        out.println("baselines (kron4j ablate only):");
+        for (Baseline b : Baseline.values()) {
+            out.println();
+            out.println(b.id() + " — " + b.description());
+            if (!brief) {
+                table(out, b.schema());
+                preset(out, b.id());
+            }
+        }
+        out.println();
+        out.println("data sets (kron4j ablate --data):");
+        out.println("  digits, iris, wine, breast-cancer  bundled (UCI, CC BY 4.0)");
+        out.println("  mnist                              " + DataCatalog.status("mnist", null));
+        out.println("  fashion-mnist                      " + DataCatalog.status("fashion-mnist", null));
+        out.println();
+        out.println("models (kron4j ablate --model): MLP widths such as 64-128-128-10 (tanh by default, softmax "
+                + "cross-entropy), 'autoencoder' (d-1000-500-250-30 mirrored, sigmoid, linear code layer, sigmoid "
+                + "cross-entropy), 'autoencoder:256-64-16'");
+        out.println("engines (kron4j ablate --engine): dl4j (default), testkit");
+        return Kron4jCommand.OK;
+    }
+
+    private static void preset(PrintStream out, String name) {
+        String classifier = Presets.of(name, false);
+        String autoencoder = Presets.of(name, true);
+        if (!classifier.isEmpty()) {
+            out.println("  ablation preset (classifiers): " + classifier);
+        }
+        if (!autoencoder.isEmpty()) {
+            out.println("  ablation preset (autoencoders): " + autoencoder);
+        }
+    }
+
+    private static void table(PrintStream out, List<Setting<?>> settings) {
+        int nameWidth = "setting".length();
+        int typeWidth = "type".length();
+        int defaultWidth = "default".length();
+        int allowedWidth = "allowed".length();
+        for (Setting<?> s : settings) {
+            nameWidth = Math.max(nameWidth, s.name().length());
+            typeWidth = Math.max(typeWidth, type(s).length());
+            defaultWidth = Math.max(defaultWidth, defaultText(s).length());
+            allowedWidth = Math.max(allowedWidth, s.allowed().length());
+        }
+        String row = "  %-" + nameWidth + "s  %-" + typeWidth + "s  %-" + defaultWidth + "s  %-" + allowedWidth
+                + "s  %s%n";
+        out.printf(Locale.ROOT, row, "setting", "type", "default", "allowed", "description");
+        for (Setting<?> s : settings) {
+            out.printf(Locale.ROOT, row, s.name(), type(s), defaultText(s), s.allowed(), s.description());
+        }
+    }
+
+    private static String type(Setting<?> s) {
+        return s.type().isEnum() ? "choice" : s.type().getSimpleName().toLowerCase(Locale.ROOT);
+    }
+
+    private static <T> String defaultText(Setting<T> s) {
+        return s.format(s.defaultValue());
+    }
+}

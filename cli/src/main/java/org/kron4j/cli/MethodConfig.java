@@ -1,0 +1,227 @@
+package org.kron4j.cli;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.kron4j.api.CurvatureApproximation;
+import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.api.settings.Setting;
+import org.kron4j.api.settings.Settings;
+import org.kron4j.api.settings.VariantSpec;
+
+/**
+ * One method of an ablation, fully resolved: a kron4j variant or a baseline, the label its rows
+ * carry, and every setting with its effective value (defaults included), as text.
+ *
+ * <p>Written as spec strings separated by ';':
+ * {@code "kfac:damping=0.1,tCov=1;kfac:damping=0.01,label=kfac-low;sgd:learningRate=0.1|0.3;adam"}.
+ * A method starts from its {@link Presets preset}, the given keys override it; {@code label}
+ * names the method's rows (default: the method name, with "-2", "-3" … for repeats);
+ * {@code learningRate} may list several values separated by '|' — a sweep of which the best
+ * (lowest median steps to the target, then lowest median final loss) is reported.
+ *
+ * @param label         unique within an ablation; the {@code variant} column of results.csv
+ * @param method        the variant or baseline name ("kfac", "sgd", …)
+ * @param settings      every setting of the method's schema, in schema order; {@code learningRate}
+ *                      holds the sweep as "a|b|c"
+ * @param learningRates the learning rates to try, at least one
+ */
+record MethodConfig(String label, String method, Map<String, String> settings, List<Double> learningRates) {
+    static final String LABEL_KEY = "label";
+    static final String LEARNING_RATE = "learningRate";
+
+    MethodConfig {
+        settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
+        learningRates = List.copyOf(learningRates);
+    }
+
+    Optional<Baseline> baseline() {
+        return Baseline.find(method);
+    }
+
+    boolean isBaseline() {
+        return baseline().isPresent();
+    }
+
+    boolean isSweep() {
+        return learningRates.size() > 1;
+    }
+
+    /** Every setting but the learning rate, for building the method at one rate of the sweep. */
+    Map<String, String> settingsWithoutRate() {
+        Map<String, String> rest = new LinkedHashMap<>(settings);
+        rest.remove(LEARNING_RATE);
+        return rest;
+    }
+
+    /** The spec string that rebuilds this method ({@code method:key=value,...}, label included when it differs). */
+    String spec() {
+        StringBuilder sb = new StringBuilder(method).append(':');
+        if (!label.equals(method)) {
+            sb.append(LABEL_KEY).append('=').append(label).append(',');
+        }
+        settings.forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
+        return sb.substring(0, sb.length() - 1);
+    }
+
+    /** The settings that differ from the library's (or baseline's) defaults, for compact report lines. */
+    String nonDefaultSettings(VariantRegistry registry) {
+        Map<String, String> defaults = defaults(method, registry);
+        StringBuilder sb = new StringBuilder();
+        settings.forEach((k, v) -> {
+            if (k.equals(LEARNING_RATE) || !v.equals(defaults.get(k))) {
+                sb.append(sb.length() == 0 ? "" : ",").append(k).append('=').append(v);
+            }
+        });
+        return sb.toString();
+    }
+
+    private static Map<String, String> defaults(String method, VariantRegistry registry) {
+        Map<String, String> defaults = new LinkedHashMap<>();
+        for (Setting<?> s : schema(method, registry)) {
+            defaults.put(s.name(), format(s));
+        }
+        return defaults;
+    }
+
+    private static <T> String format(Setting<T> setting) {
+        return setting.format(setting.defaultValue());
+    }
+
+    // ---------------------------------------------------------------- resolution
+
+    /**
+     * Parses a ';'-separated list of method specs, applying presets.
+     *
+     * @throws BadInputException for a malformed spec, an unknown method or setting, a bad value
+     *     or a duplicate label
+     */
+    static List<MethodConfig> parseList(String specs, VariantRegistry registry, boolean autoencoder) {
+        if (specs == null || specs.isBlank()) {
+            throw new BadInputException("--variants is empty; give e.g. \"kfac;shampoo;sgd;adam\"");
+        }
+        List<MethodConfig> methods = new ArrayList<>();
+        Set<String> labels = new HashSet<>();
+        for (String item : specs.split(";")) {
+            if (item.isBlank()) {
+                continue;
+            }
+            VariantSpec spec;
+            try {
+                spec = VariantSpec.parse(item);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+            Map<String, String> given = new LinkedHashMap<>(spec.settings());
+            String label = given.remove(LABEL_KEY);
+            if (label == null) {
+                label = spec.variant();
+                for (int n = 2; labels.contains(label); n++) {
+                    label = spec.variant() + "-" + n;
+                }
+            }
+            MethodConfig method = resolve(label, spec.variant(), given, registry, autoencoder, true);
+            if (!labels.add(method.label())) {
+                throw new BadInputException("two methods are labelled '" + method.label() + "'; labels must be unique");
+            }
+            methods.add(method);
+        }
+        if (methods.isEmpty()) {
+            throw new BadInputException("--variants names no method");
+        }
+        return methods;
+    }
+
+    /** The default methods: the four variants that are on the class path, then the baselines. */
+    static List<MethodConfig> defaults(VariantRegistry registry, boolean autoencoder) {
+        List<MethodConfig> methods = new ArrayList<>();
+        for (String name : Presets.DEFAULT_METHODS) {
+            if (Baseline.find(name).isPresent() || registry.find(name).isPresent()) {
+                methods.add(resolve(name, name, Map.of(), registry, autoencoder, true));
+            }
+        }
+        return methods;
+    }
+
+    /**
+     * Resolves one method.
+     *
+     * @param label       its label (checked: letters, digits, '.', '_', '-')
+     * @param method      the variant or baseline name
+     * @param given       settings as text (override the preset)
+     * @param withPreset  whether to start from the method's preset (false for config files, which
+     *                    hold every setting)
+     */
+    static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
+            boolean autoencoder, boolean withPreset) {
+        if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+            throw new BadInputException("method label '" + label + "' must be letters, digits, '.', '_' or '-'");
+        }
+        String name = method == null ? "" : method.trim().toLowerCase(java.util.Locale.ROOT);
+        List<Setting<?>> schema = schema(name, registry);
+        Map<String, String> merged = new LinkedHashMap<>();
+        if (withPreset) {
+            String preset = Presets.of(name, autoencoder);
+            if (!preset.isEmpty()) {
+                merged.putAll(VariantSpec.parse(name + ":" + preset).settings());
+            }
+        }
+        merged.putAll(given);
+        String rateText = merged.remove(LEARNING_RATE);
+        Setting<?> rateSetting = schema.stream().filter(s -> s.name().equals(LEARNING_RATE)).findFirst()
+                .orElseThrow(() -> new IllegalStateException(name + " has no learningRate setting"));
+        List<Double> rates = rateText == null ? List.of(((Number) rateSetting.defaultValue()).doubleValue())
+                : rates(rateText, rateSetting, label);
+        Settings.Builder builder = Settings.builder(schema);
+        try {
+            builder.parseAll(merged);
+            builder.set(LEARNING_RATE, rates.get(0));
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BadInputException(label + ": " + e.getMessage());
+        }
+        Map<String, String> all = new LinkedHashMap<>(builder.build().asText());
+        all.put(LEARNING_RATE, String.join("|", rates.stream().map(String::valueOf).toList()));
+        return new MethodConfig(label, name, all, rates);
+    }
+
+    /** The schema of a baseline or of a variant on the class path. */
+    static List<Setting<?>> schema(String name, VariantRegistry registry) {
+        Optional<Baseline> baseline = Baseline.find(name);
+        if (baseline.isPresent()) {
+            return baseline.get().schema();
+        }
+        return KroneckerOptimizer.schema(variant(name, registry));
+    }
+
+    /** The variant of that name, or a {@link BadInputException} naming it and what is available. */
+    static CurvatureApproximation variant(String name, VariantRegistry registry) {
+        try {
+            return registry.get(name);
+        } catch (IllegalArgumentException e) {
+            String baselines = " (baselines: sgd, adam)";
+            throw new BadInputException(e.getMessage() + baselines);
+        }
+    }
+
+    private static List<Double> rates(String text, Setting<?> setting, String label) {
+        List<Double> rates = new ArrayList<>();
+        for (String part : text.split("\\|", -1)) {
+            try {
+                double rate = ((Number) setting.parse(part)).doubleValue();
+                if (rates.contains(rate)) {
+                    throw new BadInputException(label + ": learning rate " + part + " is listed twice in '" + text + "'");
+                }
+                rates.add(rate);
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(label + ": " + e.getMessage() + " (a sweep is written 0.01|0.1|1)");
+            }
+        }
+        return rates;
+    }
+}

@@ -1,0 +1,57 @@
+package org.kron4j.cli;
+
+import java.io.PrintStream;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * The ablation's progress bar on stderr (total steps of every run, the current method, rate and
+ * seed, the estimated time left), or nothing with {@code --quiet}.
+ */
+final class Progress implements AblationRunner.Listener, AutoCloseable {
+    private final PrintStream err;
+    private final boolean enabled;
+    private ProgressBar bar;
+
+    Progress(PrintStream err, boolean enabled) {
+        this.err = err;
+        this.enabled = enabled;
+    }
+
+    @Override
+    public void started(long totalSteps) {
+        if (!enabled) {
+            return;
+        }
+        bar = new ProgressBarBuilder().setTaskName("ablate").setInitialMax(totalSteps)
+                .setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(500).setUnit(" steps", 1)
+                .setConsumer(new ConsoleProgressBarConsumer(err, 110)).build();
+    }
+
+    @Override
+    public void run(String label, double learningRate, long seed, boolean warmup) {
+        if (bar != null) {
+            bar.setExtraMessage(String.format(Locale.ROOT, "%s%s lr=%s seed %d", warmup ? "warm-up " : "", label,
+                    ReportWriter.fmt(learningRate), seed));
+        }
+    }
+
+    @Override
+    public void step() {
+        if (bar != null) {
+            bar.step();
+        }
+    }
+
+    @Override
+    public void close() {
+        if (bar != null) {
+            bar.setExtraMessage("done");
+            bar.close();
+            bar = null;
+        }
+    }
+}

@@ -1,0 +1,51 @@
+package org.kron4j.cli;
+
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * What trains a network for an ablation: builds a fresh network of a {@link ModelShape} for a
+ * seed, with one method at one learning rate, and runs its steps. Implementations: {@link Dl4jEngine}
+ * (a DL4J {@code MultiLayerNetwork}, kron4j attached as a listener; the default) and
+ * {@link TestkitEngine} (the test kit's {@code ReferenceMlp}). The ablation runner never learns
+ * which one it drives.
+ */
+interface TrainingEngine {
+
+    /** "dl4j" or "testkit". */
+    String name();
+
+    /** One line for reports: what the networks are and how the methods are applied. */
+    String describe();
+
+    /**
+     * A freshly initialised network for the seed, with the method attached.
+     *
+     * @param learningRate one rate of the method's sweep
+     * @param seed         sets the initial weights and the MC Fisher samples
+     * @throws IllegalArgumentException or {@link org.kron4j.api.UnsupportedModelException} when
+     *     the method cannot train this model (reported as bad input)
+     */
+    Trainer create(ModelShape model, MethodConfig method, double learningRate, long seed);
+
+    /** One network with its update rule. Not thread-safe. */
+    interface Trainer extends AutoCloseable {
+
+        /** Trains one step on the batch; returns the batch loss measured before the update. */
+        double step(INDArray x, INDArray y);
+
+        /** The mean loss over the rows, no update. */
+        double meanLoss(INDArray x, INDArray y);
+
+        /** The network's predictions (class probabilities or reconstructions), rows as in x. */
+        INDArray predict(INDArray x);
+
+        /** Bytes the method's curvature factors occupy now; 0 for baselines. */
+        long factorBytes();
+
+        /** Steps the method refused (a kron4j guard found NaN or infinity); 0 for baselines. */
+        long skippedSteps();
+
+        @Override
+        void close();
+    }
+}

@@ -1,0 +1,178 @@
+package org.kron4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.kron4j.api.Kron4j;
+import org.kron4j.api.settings.Setting;
+
+/**
+ * Tests 1 and 2 of the CLI issue on one small ablation (DL4J engine, two variants, two baselines
+ * one of which sweeps two rates, two seeds, 15 steps), run once for the class: the four files,
+ * the CSV's rows, the PNG, the report, config.json, and a --config rerun that reproduces every
+ * number but the timings.
+ */
+class AblateCommandTest {
+    static final String VARIANTS = "kfac;shampoo;sgd:learningRate=0.05|0.2;adam:learningRate=0.01";
+    static final List<String> LABELS = List.of("kfac", "shampoo", "sgd", "adam");
+    static final List<Long> SEEDS = List.of(1L, 2L);
+
+    @TempDir
+    static Path tmp;
+    static Path run;
+    static Cli.Result result;
+
+    @BeforeAll
+    static void ablate() {
+        run = tmp.resolve("results").resolve("first");
+        result = Cli.run("ablate", "--quiet", "--variants", VARIANTS, "--seeds", "1,2", "--steps", "15", "--window", "5",
+                "--target", "0.6", "--out", run.toString());
+    }
+
+    /** results.csv as header → value maps, one per row. */
+    static List<Map<String, String>> csv(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file);
+        String[] header = lines.get(0).split(",", -1);
+        List<Map<String, String>> rows = new ArrayList<>();
+        for (String line : lines.subList(1, lines.size())) {
+            String[] cells = line.split(",", -1);
+            assertThat(cells).as(line).hasSameSizeAs(header);
+            Map<String, String> row = new LinkedHashMap<>();
+            for (int i = 0; i < header.length; i++) {
+                row.put(header[i], cells[i]);
+            }
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    @Test
+    void ablate_smallBudget_writesAllFourFilesAndNothingElse() throws IOException {
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        try (var files = Files.list(run)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("results.csv", "report.md", "loss.png", "config.json");
+        }
+        try (var siblings = Files.list(run.getParent())) {
+            assertThat(siblings.map(p -> p.getFileName().toString())).as("no staging folder left")
+                    .contains("first").noneMatch(name -> name.startsWith("."));
+        }
+        assertThat(result.out()).contains("results: ").contains("kfac").contains("adam");
+    }
+
+    @Test
+    void ablate_smallBudget_csvHasOneParsableRowPerMethodAndSeed() throws IOException {
+        assertThat(Files.readAllLines(run.resolve("results.csv")).get(0)).isEqualTo(
+                "variant,seed,steps_to_target,seconds_to_target,final_train_loss,test_accuracy,ms_per_step,factor_bytes");
+        List<Map<String, String>> rows = csv(run.resolve("results.csv"));
+        assertThat(rows).hasSize(LABELS.size() * SEEDS.size());
+        for (String label : LABELS) {
+            for (long seed : SEEDS) {
+                assertThat(rows).as("%s seed %d", label, seed)
+                        .anySatisfy(r -> assertThat(r).containsEntry("variant", label)
+                                .containsEntry("seed", String.valueOf(seed)));
+            }
+        }
+        for (Map<String, String> r : rows) {
+            double loss = Double.parseDouble(r.get("final_train_loss"));
+            double accuracy = Double.parseDouble(r.get("test_accuracy"));
+            assertThat(loss).as(r.toString()).isPositive().isLessThan(2.5);
+            assertThat(accuracy).as(r.toString()).isBetween(0.0, 1.0);
+            assertThat(Double.parseDouble(r.get("ms_per_step"))).isPositive();
+            if (!r.get("steps_to_target").isEmpty()) {
+                assertThat(Integer.parseInt(r.get("steps_to_target"))).isBetween(5, 15);
+                assertThat(Double.parseDouble(r.get("seconds_to_target"))).isPositive();
+            } else {
+                assertThat(r.get("seconds_to_target")).isEmpty();
+            }
+            long bytes = Long.parseLong(r.get("factor_bytes"));
+            if (r.get("variant").equals("kfac") || r.get("variant").equals("shampoo")) {
+                assertThat(bytes).as(r.toString()).isPositive();
+            } else {
+                assertThat(bytes).as(r.toString()).isZero();
+            }
+        }
+        // the target is loose: every K-FAC run reaches it
+        assertThat(rows).filteredOn(r -> r.get("variant").equals("kfac"))
+                .allSatisfy(r -> assertThat(r.get("steps_to_target")).isNotEmpty());
+    }
+
+    @Test
+    void ablate_smallBudget_pngIsAValidImageWithBothCharts() throws IOException {
+        BufferedImage image = ImageIO.read(run.resolve("loss.png").toFile());
+        assertThat(image).isNotNull();
+        assertThat(image.getWidth()).isEqualTo(2 * LossPlot.WIDTH);
+        assertThat(image.getHeight()).isEqualTo(LossPlot.HEIGHT);
+        // not blank: many distinct colours (lines, text, legend)
+        java.util.Set<Integer> colours = new java.util.HashSet<>();
+        for (int x = 0; x < image.getWidth(); x += 3) {
+            for (int y = 0; y < image.getHeight(); y += 3) {
+                colours.add(image.getRGB(x, y));
+            }
+        }
+        assertThat(colours.size()).isGreaterThan(8);
+    }
+
+    @Test
+    void ablate_smallBudget_reportHasMediansWinnersSweepAndSettings() throws IOException {
+        String report = Files.readString(run.resolve("report.md"));
+        assertThat(report).contains("## Results (medians over seeds)", "Winner per column", "## Every run",
+                "## Learning-rate sweeps", "## Settings", "## Why these presets", "loss.png");
+        assertThat(report).contains("| sgd | 0.05 |").contains("| sgd | 0.2 |");
+        assertThat(report).contains("kfac:learningRate=0.3,").contains("damping=0.1");
+        assertThat(report).contains("Ratios are against the best baseline");
+    }
+
+    @Test
+    void ablate_configJson_holdsEverySettingOfEveryMethod() throws IOException {
+        JsonNode config = new ObjectMapper().readTree(run.resolve("config.json").toFile());
+        assertThat(config.get("data").asText()).isEqualTo("digits");
+        assertThat(config.get("model").asText()).isEqualTo("64-128-128-10");
+        assertThat(config.get("engine").asText()).isEqualTo("dl4j");
+        assertThat(config.get("steps").asInt()).isEqualTo(15);
+        assertThat(config.get("methods")).hasSize(LABELS.size());
+        JsonNode kfac = config.get("methods").get(0);
+        assertThat(kfac.get("label").asText()).isEqualTo("kfac");
+        for (Setting<?> s : Kron4j.settingsOf("kfac")) {
+            assertThat(kfac.get("settings").has(s.name())).as(s.name()).isTrue();
+        }
+        assertThat(kfac.get("settings").get("tInv").asText()).isEqualTo("5");
+        assertThat(kfac.get("settings").get("targets").asText()).isEqualTo("mc_fisher");
+        assertThat(config.get("methods").get(2).get("settings").get("learningRate").asText()).isEqualTo("0.05|0.2");
+    }
+
+    @Test
+    void ablate_configRerunWithSameSeeds_reproducesEveryNumberButTimings() throws IOException {
+        Path rerun = tmp.resolve("results").resolve("rerun");
+        Cli.Result again = Cli.run("ablate", "--quiet", "--config", run.resolve("config.json").toString(), "--out",
+                rerun.toString());
+        assertThat(again.exitCode()).as(again.toString()).isZero();
+        List<Map<String, String>> first = csv(run.resolve("results.csv"));
+        List<Map<String, String>> second = csv(rerun.resolve("results.csv"));
+        assertThat(second).hasSameSizeAs(first);
+        for (int i = 0; i < first.size(); i++) {
+            Map<String, String> a = new LinkedHashMap<>(first.get(i));
+            Map<String, String> b = new LinkedHashMap<>(second.get(i));
+            for (String timing : List.of("seconds_to_target", "ms_per_step")) {
+                a.remove(timing);
+                b.remove(timing);
+            }
+            assertThat(b).as("row %d", i).isEqualTo(a);
+        }
+        assertThat(Files.readString(rerun.resolve("config.json"))).isEqualTo(
+                Files.readString(run.resolve("config.json")));
+    }
+}
