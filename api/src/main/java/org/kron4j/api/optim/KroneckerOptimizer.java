@@ -58,7 +58,10 @@ import org.slf4j.LoggerFactory;
  * statistics hold NaN or ±∞ is skipped before anything changes: the step counter, every factor,
  * decomposition and momentum buffer stay bit-identical; the skip is logged and counted
  * ({@link #skippedSteps()}). A decomposition that fails keeps the last good one (the
- * store's fallback chain, counted in {@code store().counters()}).
+ * store's fallback chain, counted in {@code store().counters()}). A preconditioned direction that
+ * overflows to ±∞ (finite inputs, too little damping) withholds the update: the momentum buffers
+ * and the step counter stay as they were, the step's finite statistics and refresh are kept, and
+ * the skip is logged and counted the same way.
  *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus one momentum
  * buffer per layer when momentum is on.
@@ -213,6 +216,13 @@ public final class KroneckerOptimizer {
                 gradients.add(regularizedGradient(i, capture.layer(i)));
             }
             List<INDArray> raw = estimator.precondition(gradients, damping);
+            for (int i = 0; i < raw.size(); i++) {
+                if (!NdArrays.isFinite(raw.get(i))) {
+                    return skip("layer '" + model.layer(i).name() + "': the preconditioned direction is not finite "
+                            + "(overflow; consider a larger damping); update withheld, momentum untouched, "
+                            + "this step's finite statistics kept");
+                }
+            }
             double scale = klScale(raw, gradients);
             List<INDArray> directions = new ArrayList<>(raw.size());
             List<INDArray> updates = new ArrayList<>(raw.size());

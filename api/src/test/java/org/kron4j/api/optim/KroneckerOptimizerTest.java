@@ -21,6 +21,7 @@ import org.kron4j.api.store.Precision;
 import org.kron4j.api.store.RefreshOutcome;
 import org.kron4j.api.testing.InputFactorApproximation;
 import org.kron4j.api.testing.SwitchableLinearAlgebra;
+import org.kron4j.api.support.NdArrays;
 import org.junit.jupiter.api.Test;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -236,6 +237,27 @@ class KroneckerOptimizerTest {
         assertThat(result.applied()).isFalse();
         assertThat(result.skipReason()).contains("LAYER_INPUTS");
         assertThat(optimizer.stateBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void step_directionOverflows_updateWithheldMomentumUnpoisoned() {
+        // Zero inputs make A = diag(0, 0, 0, 1), so (A + λI)⁻¹ scales the weight columns by 1/λ = 1e12;
+        // a finite float32 gradient of 1e30 then overflows float32's 3.4e38 to ±∞ in the direction.
+        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new InputFactorApproximation()).model(MODEL)
+                .linearAlgebra(kernels).set(OptimizerSettings.STORAGE_PRECISION, Precision.FLOAT).periods(1, 1)
+                .set(OptimizerSettings.DAMPING, 1e-12).set(OptimizerSettings.MOMENTUM, 0.9).build();
+        ModelCapture zeros = withInputs(capture(2), 0, Nd4j.zeros(DataType.DOUBLE, B, 3));
+        StepResult result = optimizer.step(withGradient(zeros, 0, Nd4j.ones(DataType.DOUBLE, 2, 4).muli(1e30)));
+        assertThat(result.applied()).isFalse();
+        assertThat(result.skipReason()).contains("layer 'l0'").contains("not finite");
+        assertThat(optimizer.steps()).isZero();
+        assertThat(optimizer.skippedSteps()).isEqualTo(1);
+        // Without the guard the momentum buffer would hold ±∞ and every later update would be ±∞ or NaN.
+        StepResult next = optimizer.step(capture(3));
+        assertThat(next.applied()).isTrue();
+        for (INDArray update : next.updates()) {
+            assertThat(NdArrays.isFinite(update)).isTrue();
+        }
     }
 
     @Test
