@@ -14,6 +14,7 @@ import org.kron4j.api.optim.StepResult;
 import org.kron4j.testkit.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
 import org.kron4j.testkit.oracle.ExactCurvature;
+import org.kron4j.testkit.oracle.RandomTargets;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -101,7 +102,7 @@ final class CurvatureCheck {
                 row[j] = random.nextGaussian();
             }
         }
-        double[][] y = targets(random, loss, batch, sizes[sizes.length - 1]);
+        double[][] y = RandomTargets.of(random, loss, batch, sizes[sizes.length - 1]);
         ExactCurvature exact = ExactCurvature.of(mlp, x, y);
         ExactCurvature single = ExactCurvature.of(mlp, new double[][] {x[0]}, new double[][] {y[0]});
         List<VariantErrors> out = new ArrayList<>();
@@ -164,26 +165,6 @@ final class CurvatureCheck {
                     / DenseMatrices.frobeniusNorm(fisher));
         }
         return errors;
-    }
-
-    private static double[][] targets(Random random, Loss loss, int rows, int k) {
-        double[][] y = new double[rows][k];
-        for (double[] row : y) {
-            switch (loss) {
-                case SOFTMAX_CROSS_ENTROPY -> row[random.nextInt(k)] = 1.0;
-                case SIGMOID_CROSS_ENTROPY -> {
-                    for (int j = 0; j < k; j++) {
-                        row[j] = random.nextBoolean() ? 1.0 : 0.0;
-                    }
-                }
-                case SQUARED_ERROR -> {
-                    for (int j = 0; j < k; j++) {
-                        row[j] = random.nextGaussian();
-                    }
-                }
-            }
-        }
-        return y;
     }
 
     private static Map<String, String> ordered(String... pairs) {

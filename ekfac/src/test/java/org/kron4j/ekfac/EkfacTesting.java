@@ -11,6 +11,7 @@ import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
 import org.kron4j.testkit.oracle.DenseMatrices;
+import org.kron4j.testkit.oracle.RandomTargets;
 
 /**
  * Plain-Java helpers shared by the EKFAC tests: random data, the dense oracles (eigenbases, the
@@ -44,25 +45,9 @@ final class EkfacTesting {
         return out;
     }
 
-    /** Targets for a loss: one-hot rows, independent 0/1 entries, or Gaussian values. */
+    /** Targets for a loss (see {@link RandomTargets}). */
     static double[][] targets(Random random, Loss loss, int rows, int k) {
-        double[][] y = new double[rows][k];
-        for (double[] row : y) {
-            switch (loss) {
-                case SOFTMAX_CROSS_ENTROPY -> row[random.nextInt(k)] = 1.0;
-                case SIGMOID_CROSS_ENTROPY -> {
-                    for (int j = 0; j < k; j++) {
-                        row[j] = random.nextBoolean() ? 1.0 : 0.0;
-                    }
-                }
-                case SQUARED_ERROR -> {
-                    for (int j = 0; j < k; j++) {
-                        row[j] = random.nextGaussian();
-                    }
-                }
-            }
-        }
-        return y;
+        return RandomTargets.of(random, loss, rows, k);
     }
 
     /** A float64 optimizer whose updates are the negated raw directions. */

@@ -11,6 +11,7 @@ import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
 import org.kron4j.testkit.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
+import org.kron4j.testkit.oracle.RandomTargets;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -31,26 +32,9 @@ final class KfraFixtures {
         return x;
     }
 
-    /** Targets the loss accepts: one-hot rows, independent 0/1 entries, or Gaussian values. */
+    /** Targets the loss accepts (see {@link RandomTargets}). */
     static double[][] targets(Loss loss, int rows, int k, long seed) {
-        Random random = new Random(seed);
-        double[][] y = new double[rows][k];
-        for (double[] row : y) {
-            switch (loss) {
-                case SOFTMAX_CROSS_ENTROPY -> row[random.nextInt(k)] = 1.0;
-                case SIGMOID_CROSS_ENTROPY -> {
-                    for (int j = 0; j < k; j++) {
-                        row[j] = random.nextBoolean() ? 1.0 : 0.0;
-                    }
-                }
-                case SQUARED_ERROR -> {
-                    for (int j = 0; j < k; j++) {
-                        row[j] = random.nextGaussian();
-                    }
-                }
-            }
-        }
-        return y;
+        return RandomTargets.of(new Random(seed), loss, rows, k);
     }
 
     /**
