@@ -30,7 +30,7 @@ import org.nd4j.linalg.factory.Nd4j;
  * max with 10·residual-tolerance.
  */
 class InverseRootsTest {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("org.kron4j.shampoo.results");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("org.kron4j.results.shampoo");
     private static final double U = 1.1e-16;
     private static final double NEWTON_TOLERANCE = 1e-10;
     private static final int NEWTON_ITERATIONS = 200;

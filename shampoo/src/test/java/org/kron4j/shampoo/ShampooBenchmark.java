@@ -46,11 +46,11 @@ import org.slf4j.LoggerFactory;
  *       its a-posteriori check, clipping, Q (λ+ε)^{-e} Qᵀ, cast, finiteness check) over raw
  *       {@code LAPACKE_dsyevd} on float64 copies of the same statistics; medians of 3.</li>
  * </ul>
- * The results go to the SLF4J logger {@code org.kron4j.shampoo.results}.
+ * The results go to the SLF4J logger {@code org.kron4j.results.shampoo}.
  */
 @Tag("benchmark")
 class ShampooBenchmark {
-    private static final Logger LOG = LoggerFactory.getLogger("org.kron4j.shampoo.results");
+    private static final Logger LOG = LoggerFactory.getLogger("org.kron4j.results.shampoo");
     private static final int BATCH = 256;
 
     @Test
