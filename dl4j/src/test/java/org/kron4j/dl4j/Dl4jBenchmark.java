@@ -40,11 +40,14 @@ import org.nd4j.linalg.lossfunctions.impl.LossBinaryXENT;
  *       settings and protocol of {@code DigitsEndToEndTest}, and DL4J Adam at 1e-2 (its best).</li>
  * </ol>
  *
- * <p>Run from the repository root (OpenBLAS 0.3.19 needs the Haswell kernels on AVX-512 CPUs):
+ * <p>Run from the repository root (OpenBLAS 0.3.19 needs the Haswell kernels on AVX-512 CPUs;
+ * {@code exec:java} runs inside Maven's JVM, so cap ND4J's off-heap memory there: without the cap
+ * the autoencoder shape reached 17 GB resident, as ND4J memory is freed only when the GC runs):
  * <pre>
  * export OPENBLAS_CORETYPE=Haswell
- * mvn -q -o install -pl api,testkit,kfac,ekfac,kfra,shampoo -DskipTests
- * mvn -q -o -pl dl4j test-compile exec:java -Dexec.classpathScope=test \
+ * export MAVEN_OPTS="-Dorg.bytedeco.javacpp.maxbytes=6g -Dorg.bytedeco.javacpp.maxphysicalbytes=10g"
+ * ./mvnw -q -o install -pl api,testkit,kfac,ekfac,kfra,shampoo -DskipTests
+ * ./mvnw -q -o -pl dl4j test-compile exec:java -Dexec.classpathScope=test \
  *     -Dexec.mainClass=org.kron4j.dl4j.Dl4jBenchmark [-Dbench.reps=3] [-Dbench.shapes=digits,autoencoder] \\
  *     [-Dbench.warmup=20] [-Dbench.convergence=true]
  * </pre>
