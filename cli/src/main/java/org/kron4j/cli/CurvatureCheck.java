@@ -161,8 +161,7 @@ final class CurvatureCheck {
             }
             double[][] fisher = exact.fisherBlock(l);
             double[][] approx = DenseMatrices.toDoubleArray(matrix.get());
-            errors.add(DenseMatrices.frobeniusNorm(DenseMatrices.subtract(approx, fisher))
-                    / DenseMatrices.frobeniusNorm(fisher));
+            errors.add(DenseMatrices.relativeError(approx, fisher));
         }
         return errors;
     }

@@ -201,7 +201,7 @@ class EkfacGuardsTest {
             double[] direction = EkfacTesting.denseDirection(
                     EkfacTesting.basis(inputVectors.get(l), outputVectors.get(l)), expected, optimizer.damping(),
                     doubles(layer.gradient()));
-            assertThat(EkfacTesting.relativeError(DenseMatrices.vec(doubles(result.directions().get(l))), direction))
+            assertThat(DenseMatrices.relativeError(DenseMatrices.vec(doubles(result.directions().get(l))), direction))
                     .isLessThan(1e-9);
         }
     }

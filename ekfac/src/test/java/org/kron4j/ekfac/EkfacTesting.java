@@ -131,17 +131,6 @@ final class EkfacTesting {
         return DenseMatrices.multiply(conjugate(basis, inverse), DenseMatrices.vec(gradient));
     }
 
-    /** ‖x − y‖ / ‖y‖. */
-    static double relativeError(double[] actual, double[] expected) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < actual.length; i++) {
-            diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
-            norm += expected[i] * expected[i];
-        }
-        return Math.sqrt(diff / norm);
-    }
-
     /** max |x − y| / max |y|. */
     static double relativeMaxError(double[][] actual, double[][] expected) {
         return DenseMatrices.maxAbsDifference(actual, expected) / DenseMatrices.maxAbs(expected);

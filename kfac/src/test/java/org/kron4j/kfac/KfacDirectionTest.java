@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.kron4j.testkit.oracle.DenseMatrices.addToDiagonal;
 import static org.kron4j.testkit.oracle.DenseMatrices.inverse;
 import static org.kron4j.testkit.oracle.DenseMatrices.kron;
+import static org.kron4j.testkit.oracle.DenseMatrices.relativeError;
 import static org.kron4j.testkit.oracle.DenseMatrices.trace;
 import static org.kron4j.testkit.oracle.DenseMatrices.transposeMultiply;
 import static org.kron4j.testkit.oracle.DenseMatrices.vec;
@@ -74,16 +75,6 @@ class KfacDirectionTest {
                 .build()));
         StepResult result = optimizer.step(capture);
         return vec(DenseMatrices.toDoubleArray(result.directions().get(0)));
-    }
-
-    private static double relativeError(double[] actual, double[] expected) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < actual.length; i++) {
-            diff += (actual[i] - expected[i]) * (actual[i] - expected[i]);
-            norm += expected[i] * expected[i];
-        }
-        return Math.sqrt(diff / norm);
     }
 
     @ParameterizedTest(name = "n={0} m={1} B={2} bias={3} λ={4}")

@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.kron4j.api.linalg.EigenDecomposition;
 import org.kron4j.api.linalg.LinearAlgebras;
+import org.kron4j.testkit.oracle.DenseMatrices;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -63,7 +64,7 @@ class InverseRootsTest {
 
     static Known diagonal() {
         double[] values = {1e-3, 0.01, 0.25, 0.5, 1, 2, 7, 30, 100, 1000};
-        return new Known("diagonal(1e-3..1e3)", Plain.identity(values.length), values);
+        return new Known("diagonal(1e-3..1e3)", DenseMatrices.identity(values.length), values);
     }
 
     /** tridiag(−1, 2, −1) of order n: λ_k = 2 − 2cos(kπ/(n+1)), v_k(j) = √(2/(n+1)) sin(jkπ/(n+1)). */
@@ -121,7 +122,7 @@ class InverseRootsTest {
             root = result.root().toDoubleMatrix();
             iterations = result.iterations();
         }
-        double error = Plain.relativeError(root, known.root(p));
+        double error = DenseMatrices.relativeError(root, known.root(p));
         double tolerance = method == RootMethod.EIGEN ? tolerance(known, p)
                 : Math.max(tolerance(known, p), 10 * NEWTON_TOLERANCE);
         LOG.info("inverse root {} p={} {}: relative error {} (tolerance {}){}", known, p, method,

@@ -1,11 +1,13 @@
 package org.kron4j.shampoo;
 
 import java.util.Random;
+import org.kron4j.testkit.oracle.DenseMatrices;
 
 /**
  * Plain-Java float64 linear algebra for oracles: nothing here calls ND4J or the code under test.
  * The symmetric eigensolver is cyclic Jacobi (Golub and Van Loan §8.5), which is backward stable
- * and accurate to a few ulps of ‖A‖ on the small matrices the tests use.
+ * and accurate to a few ulps of ‖A‖ on the small matrices the tests use. Products, copies and
+ * relative errors come from the test kit's {@link DenseMatrices}, plain Java as well.
  */
 final class Plain {
     private Plain() {
@@ -17,8 +19,8 @@ final class Plain {
 
     static Eigen jacobi(double[][] input) {
         int n = input.length;
-        double[][] a = copy(input);
-        double[][] v = identity(n);
+        double[][] a = DenseMatrices.copy(input);
+        double[][] v = DenseMatrices.identity(n);
         for (int sweep = 0; sweep < 100; sweep++) {
             double off = 0;
             for (int p = 0; p < n; p++) {
@@ -99,49 +101,6 @@ final class Plain {
         return max;
     }
 
-    static double[][] multiply(double[][] a, double[][] b) {
-        int n = a.length;
-        int m = b[0].length;
-        int inner = b.length;
-        double[][] c = new double[n][m];
-        for (int i = 0; i < n; i++) {
-            for (int j = 0; j < m; j++) {
-                double sum = 0;
-                for (int k = 0; k < inner; k++) {
-                    sum += a[i][k] * b[k][j];
-                }
-                c[i][j] = sum;
-            }
-        }
-        return c;
-    }
-
-    static double[][] transpose(double[][] a) {
-        double[][] t = new double[a[0].length][a.length];
-        for (int i = 0; i < a.length; i++) {
-            for (int j = 0; j < a[0].length; j++) {
-                t[j][i] = a[i][j];
-            }
-        }
-        return t;
-    }
-
-    static double[][] identity(int n) {
-        double[][] id = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            id[i][i] = 1;
-        }
-        return id;
-    }
-
-    static double[][] copy(double[][] a) {
-        double[][] c = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            c[i] = a[i].clone();
-        }
-        return c;
-    }
-
     /** A ← a·A + b·B, in place. */
     static void combine(double[][] target, double a, double[][] other, double b) {
         for (int i = 0; i < target.length; i++) {
@@ -149,40 +108,6 @@ final class Plain {
                 target[i][j] = a * target[i][j] + b * other[i][j];
             }
         }
-    }
-
-    static double frobenius(double[][] a) {
-        double sum = 0;
-        for (double[] row : a) {
-            for (double x : row) {
-                sum += x * x;
-            }
-        }
-        return Math.sqrt(sum);
-    }
-
-    static double relativeError(double[][] actual, double[][] expected) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            for (int j = 0; j < expected[i].length; j++) {
-                double d = actual[i][j] - expected[i][j];
-                diff += d * d;
-                norm += expected[i][j] * expected[i][j];
-            }
-        }
-        return Math.sqrt(diff / norm);
-    }
-
-    static double relativeError(double[] actual, double[] expected) {
-        double diff = 0;
-        double norm = 0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = actual[i] - expected[i];
-            diff += d * d;
-            norm += expected[i] * expected[i];
-        }
-        return Math.sqrt(diff / norm);
     }
 
     /** A random orthogonal matrix: modified Gram-Schmidt (twice, for orthogonality to rounding) on Gaussian columns. */

@@ -2,6 +2,7 @@ package org.kron4j.shampoo;
 
 import java.util.ArrayList;
 import java.util.List;
+import org.kron4j.testkit.oracle.DenseMatrices;
 
 /**
  * A plain-Java Shampoo for one tensor held flat in row-major ('c') order: mode-i unfoldings by
@@ -45,7 +46,7 @@ final class PlainShampoo {
         double w = Math.max(1 - decay, 1.0 / steps);
         for (int i = 0; i < shape.length; i++) {
             double[][] x = unfold(gradient, shape, i);
-            Plain.combine(statistics.get(i), 1 - w, Plain.multiply(x, Plain.transpose(x)), w);
+            Plain.combine(statistics.get(i), 1 - w, DenseMatrices.multiply(x, DenseMatrices.transpose(x)), w);
         }
     }
 
@@ -53,7 +54,7 @@ final class PlainShampoo {
     double[] direction(double[] gradient) {
         double[] result = gradient.clone();
         for (int i = 0; i < shape.length; i++) {
-            double[][] l = Plain.copy(statistics.get(i));
+            double[][] l = DenseMatrices.copy(statistics.get(i));
             if (sum) {
                 Plain.combine(l, steps, l, 0);
             }
@@ -100,7 +101,7 @@ final class PlainShampoo {
 
     /** G ×_i M: entry [..a..] = Σ_j M[a][j] G[..j..]. */
     static double[] modeProduct(double[] flat, int[] shape, int mode, double[][] m) {
-        double[][] product = Plain.multiply(m, unfold(flat, shape, mode));
+        double[][] product = DenseMatrices.multiply(m, unfold(flat, shape, mode));
         double[] result = new double[flat.length];
         int[] counters = new int[shape[mode]];
         int[] index = new int[shape.length];

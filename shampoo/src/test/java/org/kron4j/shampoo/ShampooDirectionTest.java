@@ -17,6 +17,7 @@ import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.StepResult;
 import org.kron4j.api.store.Precision;
+import org.kron4j.testkit.oracle.DenseMatrices;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -74,7 +75,7 @@ class ShampooDirectionTest {
             StepResult result = optimizer.step(ModelCapture.of(4, List.of(LayerCapture.ofGradient(array(g, shape)))));
             oracle.absorb(g);
             double[] expected = oracle.direction(g);
-            double error = Plain.relativeError(flat(result.directions().get(0)), expected);
+            double error = DenseMatrices.relativeError(flat(result.directions().get(0)), expected);
             double tolerance = tolerance(oracle, order, largest) + extraPerCondition * order * oracle.condition();
             assertThat(error).as("step %d, relative error (tolerance %s, κ %s)", step, tolerance, oracle.condition())
                     .isLessThanOrEqualTo(tolerance);
@@ -249,7 +250,7 @@ class ShampooDirectionTest {
                     double[] actual = flat(wholeDirections.get(l).get(block.indices()));
                     // The same ND4J operations on the same dense block: identical up to the BLAS
                     // kernel's choice of summation order for a sub-matrix, i.e. a few ulps (1e-13).
-                    assertThat(Plain.relativeError(actual, expected)).as("layer %d %s step %d", l, block, step)
+                    assertThat(DenseMatrices.relativeError(actual, expected)).as("layer %d %s step %d", l, block, step)
                             .isLessThanOrEqualTo(1e-13);
                 }
             }
@@ -278,7 +279,7 @@ class ShampooDirectionTest {
                 expected[j] = g[j] * Math.pow(average[j] + 1e-3, -0.5);
             }
             // A few float64 operations per entry (the store's weight form vs. this one): 1e-14.
-            assertThat(Plain.relativeError(d, expected)).isLessThanOrEqualTo(1e-14);
+            assertThat(DenseMatrices.relativeError(d, expected)).isLessThanOrEqualTo(1e-14);
         }
     }
 }

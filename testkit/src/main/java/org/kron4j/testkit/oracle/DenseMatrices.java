@@ -505,6 +505,36 @@ public final class DenseMatrices {
         return max;
     }
 
+    /** ‖actual − expected‖₂ / ‖expected‖₂, the relative error of a vector against its reference. */
+    public static double relativeError(double[] actual, double[] expected) {
+        if (actual.length != expected.length) {
+            throw new IllegalArgumentException("lengths differ: " + actual.length + " vs " + expected.length);
+        }
+        double diff = 0.0;
+        double norm = 0.0;
+        for (int i = 0; i < expected.length; i++) {
+            double d = actual[i] - expected[i];
+            diff += d * d;
+            norm += expected[i] * expected[i];
+        }
+        return Math.sqrt(diff / norm);
+    }
+
+    /** ‖actual − expected‖_F / ‖expected‖_F, the relative error of a matrix against its reference. */
+    public static double relativeError(double[][] actual, double[][] expected) {
+        requireSameShape(actual, expected);
+        double diff = 0.0;
+        double norm = 0.0;
+        for (int i = 0; i < expected.length; i++) {
+            for (int j = 0; j < expected[i].length; j++) {
+                double d = actual[i][j] - expected[i][j];
+                diff += d * d;
+                norm += expected[i][j] * expected[i][j];
+            }
+        }
+        return Math.sqrt(diff / norm);
+    }
+
     /** max |A| over all entries. */
     public static double maxAbs(double[][] a) {
         double max = 0.0;
