@@ -108,16 +108,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
         }
         List<MethodConfig> methods = new ArrayList<>();
         Set<String> labels = new HashSet<>();
-        for (String item : specs.split(";")) {
-            if (item.isBlank()) {
-                continue;
-            }
-            VariantSpec spec;
-            try {
-                spec = VariantSpec.parse(item);
-            } catch (IllegalArgumentException e) {
-                throw new BadInputException(e.getMessage());
-            }
+        for (VariantSpec spec : parseSpecs(specs)) {
             Map<String, String> given = new LinkedHashMap<>(spec.settings());
             String label = given.remove(LABEL_KEY);
             if (label == null) {
@@ -136,6 +127,27 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
             throw new BadInputException("--variants names no method");
         }
         return methods;
+    }
+
+    /**
+     * The non-blank items of a ';'-separated list of {@code name[:key=value,...]} specs, parsed,
+     * in order.
+     *
+     * @throws BadInputException for a malformed item
+     */
+    static List<VariantSpec> parseSpecs(String specs) {
+        List<VariantSpec> parsed = new ArrayList<>();
+        for (String item : specs.split(";")) {
+            if (item.isBlank()) {
+                continue;
+            }
+            try {
+                parsed.add(VariantSpec.parse(item));
+            } catch (IllegalArgumentException e) {
+                throw new BadInputException(e.getMessage());
+            }
+        }
+        return parsed;
     }
 
     /** The default methods: the four variants that are on the class path, then the baselines. */

@@ -84,16 +84,7 @@ final class VerifyCommand implements Callable<Integer> {
                 chosen.add(new AbstractMap.SimpleEntry<>(v, Map.of()));
             }
         } else {
-            for (String item : variants.split(";")) {
-                if (item.isBlank()) {
-                    continue;
-                }
-                VariantSpec spec;
-                try {
-                    spec = VariantSpec.parse(item);
-                } catch (IllegalArgumentException e) {
-                    throw new BadInputException(e.getMessage());
-                }
+            for (VariantSpec spec : MethodConfig.parseSpecs(variants)) {
                 chosen.add(new AbstractMap.SimpleEntry<>(MethodConfig.variant(spec.variant(), registry),
                         new LinkedHashMap<>(spec.settings())));
             }
