@@ -11,6 +11,7 @@ import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.store.FactorStore;
+import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.RefreshOutcome;
 import org.kron4j.api.store.StateArray;
 import org.kron4j.api.store.SymmetricFactor;
@@ -200,10 +201,8 @@ public final class ShampooBlock implements CurvatureBlock {
     public void absorb(BlockStatistics statistics) {
         if (layout.isDiagonal()) {
             double absorbed = counters.value().getDouble(DIAGONAL_ABSORBED) + 1;
-            double weight = Math.max(1.0 - config.statisticsDecay(), 1.0 / absorbed);
-            INDArray mean = NdArrays.copyAs(statistics.sum(DIAGONAL_ROLE), storageType)
-                    .muli(weight / statistics.count());
-            diagonal.value().muli(1.0 - weight).addi(mean);
+            MovingAverage.fold(diagonal.value(), statistics.sum(DIAGONAL_ROLE), statistics.count(),
+                    MovingAverage.weight(config.statisticsDecay(), absorbed));
             counters.value().putScalar(DIAGONAL_ABSORBED, absorbed);
             return;
         }
