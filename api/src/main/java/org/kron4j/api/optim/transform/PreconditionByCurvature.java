@@ -10,6 +10,11 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * Rejects the step when a preconditioned direction is not finite (finite input, too little
  * damping): nothing staged by this chain is applied. Stateless itself; the blocks' own state is
  * the estimator's.
+ *
+ * <p>Transactions: the K-FAC family's blocks precondition without changing state, so a later
+ * rejection leaves them as they were. A block that updates per-step state while preconditioning,
+ * as {@link org.kron4j.api.CurvatureBlock#precondition} allows (Shampoo's grafting accumulators
+ * and step counter), has done so when a later stage rejects the step.
  */
 public final class PreconditionByCurvature implements UpdateTransform {
 
