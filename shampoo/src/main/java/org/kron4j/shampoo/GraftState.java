@@ -8,6 +8,7 @@ import org.kron4j.api.optim.transform.TransformChain;
 import org.kron4j.api.optim.transform.UpdateContext;
 import org.kron4j.api.optim.transform.UpdateTransform;
 import org.kron4j.api.store.FactorStore;
+import org.kron4j.api.store.StateTransaction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -44,13 +45,15 @@ final class GraftState {
      * Updates the accumulators with this step's gradient and returns the grafted direction.
      *
      * @param gradient g, in the storage precision; not modified
-     * @param t        the 1-based number of this step (Adam's bias correction)
+     * @param t           the 1-based number of this step (Adam's bias correction)
+     * @param transaction where the accumulators' new values go
      * @return a new array
      */
-    INDArray direction(INDArray gradient, long t) {
+    INDArray direction(INDArray gradient, long t, StateTransaction transaction) {
         if (chain == null) {
             return gradient.dup();
         }
-        return chain.run(UpdateContext.builder(t - 1, List.of(gradient)).build()).updates().get(0);
+        UpdateContext context = UpdateContext.builder(t - 1, List.of(gradient)).stagingInto(transaction).build();
+        return chain.run(context).updates().get(0);
     }
 }

@@ -14,6 +14,7 @@ import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.RefreshOutcome;
 import org.kron4j.api.store.StateArray;
+import org.kron4j.api.store.StateTransaction;
 import org.kron4j.api.store.SymmetricFactor;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -302,8 +303,17 @@ public final class ShampooBlock implements CurvatureBlock {
 
     @Override
     public INDArray precondition(INDArray gradient, double damping) {
+        return precondition(gradient, damping, StateTransaction.IMMEDIATE);
+    }
+
+    /**
+     * The direction; the grafting accumulators and the step counter change through
+     * {@code transaction}, so a step the optimizer's update chain rejects leaves them as they were.
+     */
+    @Override
+    public INDArray precondition(INDArray gradient, double damping, StateTransaction transaction) {
         long step = steps();
-        INDArray grafted = graft.direction(gradient, step + 1);
+        INDArray grafted = graft.direction(gradient, step + 1, transaction);
         INDArray result = grafted;
         if (step >= config.startPreconditioningStep() && preconditionerReady()) {
             if (!announced) {
@@ -313,7 +323,9 @@ public final class ShampooBlock implements CurvatureBlock {
             INDArray shampoo = layout.isDiagonal() ? diagonalDirection(gradient) : kroneckerDirection(gradient);
             result = graft.method() == Grafting.NONE ? shampoo : graft(shampoo, grafted);
         }
-        counters.value().putScalar(STEPS, step + 1);
+        INDArray advanced = counters.value().dup();
+        advanced.putScalar(STEPS, step + 1);
+        transaction.stage(counters, advanced);
         return result;
     }
 

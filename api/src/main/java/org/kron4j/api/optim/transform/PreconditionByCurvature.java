@@ -11,10 +11,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * damping): nothing staged by this chain is applied. Stateless itself; the blocks' own state is
  * the estimator's.
  *
- * <p>Transactions: the K-FAC family's blocks precondition without changing state, so a later
- * rejection leaves them as they were. A block that updates per-step state while preconditioning,
- * as {@link org.kron4j.api.CurvatureBlock#precondition} allows (Shampoo's grafting accumulators
- * and step counter), has done so when a later stage rejects the step.
+ * <p>Transactions: the estimator gets the context as its
+ * {@link org.kron4j.api.store.StateTransaction}, so blocks with per-step state (Shampoo's grafting
+ * accumulators and step counter) stage their changes with the chain's: a later rejection leaves
+ * them as they were too.
  */
 public final class PreconditionByCurvature implements UpdateTransform {
 
@@ -24,7 +24,7 @@ public final class PreconditionByCurvature implements UpdateTransform {
 
     @Override
     public List<INDArray> update(List<INDArray> updates, UpdateContext context) {
-        List<INDArray> directions = context.estimator().precondition(updates, context.damping());
+        List<INDArray> directions = context.estimator().precondition(updates, context.damping(), context);
         for (int i = 0; i < directions.size(); i++) {
             if (!NdArrays.isFinite(directions.get(i))) {
                 String layer = context.estimator().blocks().get(i).layer().name();

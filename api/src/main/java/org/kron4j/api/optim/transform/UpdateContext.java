@@ -10,6 +10,7 @@ import org.kron4j.api.CurvatureEstimator;
 import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.store.StateArray;
+import org.kron4j.api.store.StateTransaction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -25,15 +26,19 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link #setLearningRate} new scalars. {@link TransformChain#run} applies them, in the order
  * they were staged, after the last stage ran without {@link #reject}; after a rejection it drops
  * them, so the step leaves every array and scalar bit-identical. A context serves one step.
+ * A context built with {@link Builder#stagingInto} hands its changes (and a rejection) to that
+ * enclosing transaction instead: a block that runs a chain of its own inside the optimizer's step
+ * (Shampoo's grafting) stays part of the step's transaction.
  *
  * <p>Not thread-safe.
  */
-public final class UpdateContext {
+public final class UpdateContext implements StateTransaction {
     private final long step;
     private final List<INDArray> gradients;
     private final ModelCapture capture;
     private final ModelSpec model;
     private final CurvatureEstimator estimator;
+    private final StateTransaction enclosing;
     private double damping;
     private double learningRate;
     private final Map<ContextKey<?>, Object> values = new IdentityHashMap<>();
@@ -47,6 +52,7 @@ public final class UpdateContext {
         this.capture = builder.capture;
         this.model = builder.model;
         this.estimator = builder.estimator;
+        this.enclosing = builder.enclosing;
         this.damping = builder.damping;
         this.learningRate = builder.learningRate;
     }
@@ -151,15 +157,26 @@ public final class UpdateContext {
      * Stages {@code target ← value} (a copy, exact when the types agree), applied on commit.
      * {@code value} must not be modified afterwards.
      */
+    @Override
     public void stage(StateArray target, INDArray value) {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(value, "value");
-        staged.add(() -> target.assign(value));
+        if (enclosing != null) {
+            enclosing.stage(target, value);
+        } else {
+            staged.add(() -> target.assign(value));
+        }
     }
 
     /** Stages any other state change (a scalar field of a transform), run on commit in staging order. */
+    @Override
     public void onCommit(Runnable change) {
-        staged.add(Objects.requireNonNull(change, "change"));
+        Objects.requireNonNull(change, "change");
+        if (enclosing != null) {
+            enclosing.onCommit(change);
+        } else {
+            staged.add(change);
+        }
     }
 
     /**
@@ -169,6 +186,9 @@ public final class UpdateContext {
     public void reject(String reason) {
         if (rejection == null) {
             rejection = Objects.requireNonNull(reason, "reason");
+            if (enclosing instanceof UpdateContext outer) {
+                outer.reject(reason);
+            }
         }
     }
 
@@ -181,7 +201,7 @@ public final class UpdateContext {
         return Optional.ofNullable(rejection);
     }
 
-    /** Applies every staged change in staging order; once. */
+    /** Applies every staged change in staging order, once (with an enclosing transaction: nothing, it holds them). */
     void commit() {
         if (rejection != null) {
             throw new IllegalStateException("a rejected step cannot commit: " + rejection);
@@ -201,6 +221,7 @@ public final class UpdateContext {
         private ModelCapture capture;
         private ModelSpec model;
         private CurvatureEstimator estimator;
+        private StateTransaction enclosing;
         private double damping;
         private double learningRate = 1.0;
 
@@ -224,6 +245,16 @@ public final class UpdateContext {
 
         public Builder estimator(CurvatureEstimator estimator) {
             this.estimator = estimator;
+            return this;
+        }
+
+        /**
+         * Hands every staged change to {@code transaction} instead of keeping it for this
+         * context's commit ({@link StateTransaction#IMMEDIATE}: applied at once); a rejection is
+         * passed on when the transaction is itself an {@link UpdateContext}.
+         */
+        public Builder stagingInto(StateTransaction transaction) {
+            this.enclosing = Objects.requireNonNull(transaction, "transaction");
             return this;
         }
 
