@@ -1,5 +1,6 @@
 package org.kron4j.api.optim;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -75,7 +76,11 @@ import org.slf4j.LoggerFactory;
  * the skip is logged and counted the same way. A transform of the chain may reject a step
  * ({@link UpdateContext#reject}) with the same effect: nothing the chain staged is applied
  * (momentum buffers, damping, learning rate, step counter stay bit-identical), while the
- * statistics folded in and the refresh done before the chain ran are kept.
+ * statistics folded in and the refresh done before the chain ran are kept — unless a stage
+ * declares {@link UpdateTransform#mayRejectSteps()}: then the driver checkpoints its state in
+ * memory before the statistics and refresh of a step and restores it on any rejection, so every
+ * byte of state is as before the step (the store's decomposition counters, diagnostics, still
+ * count the refresh).
  *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
  * state (by default one momentum buffer per layer when momentum is on).
@@ -223,6 +228,7 @@ public final class KroneckerOptimizer {
         if (problem != null) {
             return skip(problem);
         }
+        byte[] before = chain.mayRejectSteps() && (statisticsStep || isRefreshStep()) ? stateBytes() : null;
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
@@ -247,6 +253,9 @@ public final class KroneckerOptimizer {
                     .estimator(estimator).damping(damping).learningRate(learningRate).build();
             TransformChain.Outcome outcome = chain.run(context);
             if (!outcome.committed()) {
+                if (before != null) {
+                    restore(new ByteArrayInputStream(before));
+                }
                 return skip(outcome.rejection());
             }
             List<INDArray> chosen = context.get(RecordDirections.DIRECTIONS).orElse(outcome.updates());

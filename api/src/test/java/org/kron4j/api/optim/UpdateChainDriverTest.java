@@ -225,6 +225,67 @@ class UpdateChainDriverTest {
         assertThat(rejecting.stateBytes()).isEqualTo(plain.stateBytes());
     }
 
+    /** Rejects the first attempt of step 2; with {@code wholeStep} it asks for the statistics to be rolled back too. */
+    private static KroneckerOptimizer statisticsEveryStep(boolean reject, boolean wholeStep) {
+        boolean[] done = {!reject};
+        UpdateTransform rejecting = new UpdateTransform() {
+            @Override
+            public List<INDArray> update(List<INDArray> updates, UpdateContext context) {
+                if (context.step() == 2 && !done[0]) {
+                    done[0] = true; // the test's bookkeeping, not optimizer state
+                    context.reject("rejected on the reduction ratio");
+                }
+                return updates;
+            }
+
+            @Override
+            public boolean mayRejectSteps() {
+                return wholeStep;
+            }
+        };
+        return builder().periods(1, 1).momentum(0.9).updateChain(setup -> {
+            List<UpdateTransform> stages = KroneckerOptimizer.defaultTransforms(setup);
+            stages.add(rejecting);
+            return new TransformChain(stages);
+        }).build();
+    }
+
+    @Test
+    void step_rejectedByStageThatMayRejectSteps_statisticsAndRefreshRolledBack() {
+        KroneckerOptimizer rejecting = statisticsEveryStep(true, true);
+        KroneckerOptimizer plain = statisticsEveryStep(false, true);
+        for (int t = 0; t < 2; t++) {
+            rejecting.step(capture(t + 1));
+            plain.step(capture(t + 1));
+        }
+        byte[] before = rejecting.stateBytes();
+        StepResult result = rejecting.step(capture(42));
+        assertThat(result.applied()).isFalse();
+        assertThat(result.collectedStatistics()).isFalse();
+        assertThat(rejecting.stateBytes()).isEqualTo(before);
+        for (int t = 2; t < 4; t++) {
+            StepResult a = rejecting.step(capture(t + 1));
+            StepResult b = plain.step(capture(t + 1));
+            for (int l = 0; l < MODEL.size(); l++) {
+                assertThat(a.updates().get(l)).isEqualTo(b.updates().get(l));
+            }
+        }
+        assertThat(rejecting.stateBytes()).isEqualTo(plain.stateBytes());
+    }
+
+    @Test
+    void step_rejectedByOrdinaryStage_keepsTheStepsStatistics() {
+        KroneckerOptimizer rejecting = statisticsEveryStep(true, false);
+        for (int t = 0; t < 2; t++) {
+            rejecting.step(capture(t + 1));
+        }
+        byte[] before = rejecting.stateBytes();
+        assertThat(rejecting.step(capture(42)).applied()).isFalse();
+        assertThat(rejecting.steps()).isEqualTo(2);
+        // the factor averages absorbed the rejected batch: documented, and what the overflow guard does
+        assertThat(rejecting.stateBytes()).isNotEqualTo(before);
+    }
+
     @Test
     void step_skippedByGuard_stateBytesIdentical() {
         KroneckerOptimizer optimizer = builder().periods(1, 1).momentum(0.9).build();

@@ -35,6 +35,11 @@ public final class TransformChain {
         return fields;
     }
 
+    /** Whether any stage {@link UpdateTransform#mayRejectSteps()}. */
+    public boolean mayRejectSteps() {
+        return transforms.stream().anyMatch(UpdateTransform::mayRejectSteps);
+    }
+
     /**
      * Runs every stage on {@code context.gradients()} and commits the staged changes.
      *

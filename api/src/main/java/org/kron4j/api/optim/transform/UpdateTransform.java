@@ -43,6 +43,18 @@ public interface UpdateTransform {
         return Set.of();
     }
 
+    /**
+     * Whether this stage may reject steps and needs a rejection to leave the whole optimizer state
+     * bit-identical, including the statistics folded in and the refresh done before the chain
+     * runs (an adaptive-damping rule that rejects a step on the reduction ratio). The driver then
+     * keeps an in-memory checkpoint of its state on statistics and refresh steps and restores it
+     * on any rejection. False by default: a rejection drops what the chain staged, and the step's
+     * statistics and refresh are kept.
+     */
+    default boolean mayRejectSteps() {
+        return false;
+    }
+
     /** A short name with the hyperparameters, for logs. */
     default String name() {
         return getClass().getSimpleName();

@@ -32,6 +32,8 @@
  * {@link org.kron4j.api.optim.transform.UpdateContext#onCommit}; only store arrays are
  * checkpointed, so a scalar that must survive a restore should live in a one-element store array.
  * The statistics and refresh of a step happen before the chain runs and are kept when a
- * transform rejects it.
+ * transform rejects it, unless a stage declares
+ * {@link org.kron4j.api.optim.transform.UpdateTransform#mayRejectSteps()}: then the driver rolls
+ * them back too, and a rejected step leaves every byte of the optimizer's state as it was.
  */
 package org.kron4j.api.optim.transform;
