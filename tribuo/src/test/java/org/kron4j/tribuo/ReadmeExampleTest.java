@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.oracle.labs.mlrg.olcut.config.ConfigurationManager;
 import org.junit.jupiter.api.Test;
-import org.kron4j.testkit.data.Dataset;
-import org.kron4j.testkit.data.Datasets;
+import org.kron4j.reference.data.Dataset;
+import org.kron4j.reference.data.Datasets;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
 import org.tribuo.Trainer;
