@@ -29,7 +29,7 @@ class ReadmeExampleTest {
 
     @Test
     void readmeExample_trainsDigitsWithKfac(@TempDir Path dir) throws IOException {
-        Dataset digits = Datasets.digits().standardize();            // kron4j-testkit's copy of the UCI set
+        Dataset digits = Datasets.digits().standardize();            // kron4j-reference's copy of the UCI set
         DataSetIterator train = new ListDataSetIterator<>(new DataSet(digits.features(), digits.oneHot()).asList(), 256);
 
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()

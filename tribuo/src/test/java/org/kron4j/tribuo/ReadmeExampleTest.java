@@ -24,7 +24,7 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
 class ReadmeExampleTest {
 
     // README: begin helper
-    /** A kron4j-testkit data set as a Tribuo data set: one ArrayExample per row, features f0, f1, …. */
+    /** A kron4j-reference data set as a Tribuo data set: one ArrayExample per row, features f0, f1, …. */
     static MutableDataset<Label> toTribuo(Dataset data) {
         LabelFactory factory = new LabelFactory();
         MutableDataset<Label> out = new MutableDataset<>(new SimpleDataSourceProvenance(data.name(), factory), factory);

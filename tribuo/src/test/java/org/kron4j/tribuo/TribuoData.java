@@ -18,7 +18,7 @@ import org.tribuo.regression.RegressionFactory;
 import org.tribuo.regression.Regressor;
 
 /**
- * The bundled UCI data sets (kron4j-testkit) as Tribuo data sets: a seeded stratified split,
+ * The bundled UCI data sets (kron4j-reference) as Tribuo data sets: a seeded stratified split,
  * features standardised with statistics of the training part, one {@link ArrayExample} per row.
  */
 final class TribuoData {
