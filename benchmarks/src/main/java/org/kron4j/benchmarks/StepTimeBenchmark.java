@@ -13,13 +13,13 @@ import org.kron4j.api.linalg.LinearAlgebras;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.store.SymmetricFactor;
 import org.kron4j.kfac.DenseKfacBlock;
 import org.kron4j.kfac.KroneckerFactors;
-import org.kron4j.api.store.SymmetricFactor;
+import org.kron4j.reference.mlp.ReferenceMlp;
+import org.kron4j.reference.train.StepFunction;
 import org.kron4j.testkit.baseline.Adam;
 import org.kron4j.testkit.baseline.SgdMomentum;
-import org.kron4j.testkit.mlp.ReferenceMlp;
-import org.kron4j.testkit.train.StepFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 

@@ -35,7 +35,7 @@ import org.tribuo.math.la.Tensor;
  * only after the step), the logits W ā, the predictions o(s) of the {@link Loss}, and the output
  * gradients g = o − y of targets y sampled from o ({@link TargetSource#MC_FISHER}), or the rows
  * of the output Hessian's square root ({@link TargetSource#EXACT}); like
- * {@code org.kron4j.testkit.mlp.ReferenceMlp}, g is per example, not divided by B.
+ * {@code org.kron4j.reference.mlp.ReferenceMlp}, g is per example, not divided by B.
  *
  * <p>The trainer swaps this object for a plain {@link LinearParameters} before it builds the model,
  * so nothing of kron4j is saved with it. Not thread-safe, like Tribuo's training loop.

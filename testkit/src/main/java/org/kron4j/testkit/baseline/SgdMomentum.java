@@ -3,7 +3,7 @@ package org.kron4j.testkit.baseline;
 import java.util.ArrayList;
 import java.util.List;
 import org.kron4j.api.capture.ModelCapture;
-import org.kron4j.testkit.train.StepFunction;
+import org.kron4j.reference.train.StepFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
