@@ -299,6 +299,37 @@ class Dl4jBatchOracleTest {
     }
 
     @Test
+    void frozenBottomLayer_productIsTheTrainableBlockOfTheGgn() {
+        // A FrozenLayer's parameters are constants: the oracle's G is the exact GGN's block of the
+        // trainable parameters (layers 1 and 2). Same arithmetic as above, same 1e-11.
+        MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(22)
+                .updater(new Sgd(0.1)).weightInit(WeightInit.XAVIER_UNIFORM).dataType(DataType.DOUBLE).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.misc.FrozenLayer(new DenseLayer.Builder().nIn(4).nOut(5)
+                        .activation(Activation.TANH).build()))
+                .layer(new DenseLayer.Builder().nIn(5).nOut(4).activation(Activation.SIGMOID).build())
+                .layer(new OutputLayer.Builder(new LossBinaryXENT()).nIn(4).nOut(K).activation(Activation.SIGMOID)
+                        .build())
+                .build());
+        network.init();
+        perturbBiases(network, 22);
+        double[][] x = inputs(B, 4, 23);
+        double[][] y = labels(Output.SIGMOID_XENT, 24);
+        TinyMlp net = tiny(network, new org.kron4j.api.model.Activation[] {org.kron4j.api.model.Activation.TANH,
+            org.kron4j.api.model.Activation.SIGMOID, org.kron4j.api.model.Activation.IDENTITY},
+                Loss.SIGMOID_CROSS_ENTROPY);
+        int offset = net.layerOffset(1);
+        int count = net.parameterCount() - offset;
+        double[][] block = DenseMatrices.block(ExactCurvature.of(net, x, y).fisher(), offset, offset, count, count);
+        double[] v = randomVector(net.parameterCount(), 25);
+        Arrays.fill(v, 0, offset, 0.0);
+        List<INDArray> trainable = perLayer(net, v).subList(1, 3);
+        BatchOracle oracle = oracle(network, x, y);
+        double[] product = flatten(oracle.gaussNewtonTimes(trainable));
+        assertThat(DenseMatrices.relativeError(product, DenseMatrices.multiply(block, Arrays.copyOfRange(v, offset,
+                v.length)))).isLessThan(1e-11);
+    }
+
+    @Test
     void opaqueLayer_lossWorksProductsRefuse() {
         MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(16)
                 .updater(new Sgd(0.1)).dataType(DataType.DOUBLE).list()
