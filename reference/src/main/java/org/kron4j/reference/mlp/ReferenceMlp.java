@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
+import org.kron4j.api.capture.BatchOracle;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.capture.ModelCapture;
@@ -47,7 +48,14 @@ import org.slf4j.LoggerFactory;
  * under {@link TargetSource#EXACT} the (k·B)×k rows of {@link Loss#hessianSquareRoot} are
  * back-propagated in one pass, giving (k·B)×m output gradients, row r for example r mod B.
  * Every call returns freshly allocated arrays the caller may keep; nothing is recycled across
- * calls, and PARAMETERS are copies, not the live weights.
+ * calls, and PARAMETERS are copies, not the live weights. BATCH_LOSS is the batch-mean loss of the
+ * same forward pass; BATCH_ORACLE is a {@link BatchOracle} on the batch (see {@link #oracle}).
+ *
+ * <p><b>Gauss-Newton products.</b> {@link BatchOracle#gaussNewtonTimes} runs a forward-mode (R-op)
+ * pass: with V_l the direction of W_l, ṡ_l = ȧ_l W̃_lᵀ + ā_l V_lᵀ and ȧ_{l+1} = f_l'(s_l) ∘ ṡ_l
+ * (ȧ_0 = 0), so ṡ_{L−1} = J v row by row; then the loss Hessian ({@link Loss#hessianTimes}) and
+ * the backward pass of the gradient with H_i J_i v in place of o_i − y_i, which gives
+ * (1/B) Σ J_iᵀ H_i J_i v.
  *
  * <p><b>Initialisation.</b> Glorot-uniform weights, W ~ U(−r, r) with r = √(6/(n+m)), zero bias,
  * drawn from a {@link SplittableRandom} with the given seed, so the same seed gives the same
@@ -372,8 +380,108 @@ public final class ReferenceMlp {
             captures.add(layer.build());
         }
         INDArray hessian = plan.needs(CaptureField.OUTPUT_HESSIAN) ? loss.meanOutputHessian(predictions) : null;
-        double batchLoss = withLoss ? loss.meanLoss(pass.logits(), targets) : Double.NaN;
-        return new StepCapture(batchLoss, new ModelCapture(pass.batch(), captures, hessian));
+        boolean wantLoss = plan.needs(CaptureField.BATCH_LOSS);
+        double batchLoss = withLoss || wantLoss ? loss.meanLoss(pass.logits(), targets) : Double.NaN;
+        Oracle oracle = plan.needs(CaptureField.BATCH_ORACLE) ? new Oracle(pass, targets, batchLoss) : null;
+        return new StepCapture(batchLoss, new ModelCapture(pass.batch(), captures, hessian,
+                wantLoss ? batchLoss : Double.NaN, oracle));
+    }
+
+    // ---------------------------------------------------------------- batch oracle
+
+    /**
+     * A {@link BatchOracle} on the batch (x, y) at the current weights: the batch-mean loss, the
+     * loss at displaced weights and exact Gauss-Newton × vector products. It holds the forward
+     * pass of this call and the live weights: valid until the weights change.
+     *
+     * @param x inputs, B×n_0
+     * @param y true targets, B×k
+     */
+    public BatchOracle oracle(INDArray x, INDArray y) {
+        INDArray targets = NdArrays.as(y, dataType);
+        Pass pass = forward(x);
+        return new Oracle(pass, targets, loss.meanLoss(pass.logits(), targets));
+    }
+
+    /** The oracle over one forward pass; the loss is computed once, by the caller. */
+    private final class Oracle implements BatchOracle {
+        private final Pass pass;
+        private final INDArray targets;
+        private double batchLoss;
+
+        Oracle(Pass pass, INDArray targets, double batchLoss) {
+            this.pass = pass;
+            this.targets = targets;
+            this.batchLoss = batchLoss;
+        }
+
+        @Override
+        public int batchSize() {
+            return pass.batch();
+        }
+
+        @Override
+        public double loss() {
+            if (Double.isNaN(batchLoss)) {
+                batchLoss = loss.meanLoss(pass.logits(), targets);
+            }
+            return batchLoss;
+        }
+
+        @Override
+        public double lossAt(List<INDArray> delta) {
+            List<INDArray> displaced = new ArrayList<>(weights.size());
+            for (int l = 0; l < weights.size(); l++) {
+                displaced.add(weights.get(l).add(direction(delta, l)));
+            }
+            return loss.meanLoss(forward(pass.input, displaced).logits(), targets);
+        }
+
+        @Override
+        public List<INDArray> gaussNewtonTimes(List<INDArray> vector) {
+            INDArray outputHessianTimes = loss.hessianTimes(pass.predictions(loss), outputTangent(pass, vector));
+            return backward(pass, outputHessianTimes, true, null);
+        }
+
+        @Override
+        public double[][] gaussNewtonGram(List<List<INDArray>> vectors) {
+            int n = vectors.size();
+            INDArray[] tangents = new INDArray[n];
+            for (int a = 0; a < n; a++) {
+                tangents[a] = outputTangent(pass, vectors.get(a));
+            }
+            INDArray predictions = pass.predictions(loss);
+            double[][] gram = new double[n][n];
+            for (int b = 0; b < n; b++) {
+                INDArray hu = loss.hessianTimes(predictions, tangents[b]);
+                for (int a = 0; a <= b; a++) {
+                    double value = tangents[a].mul(hu).sumNumber().doubleValue() / pass.batch();
+                    gram[a][b] = value;
+                    gram[b][a] = value;
+                }
+            }
+            return gram;
+        }
+
+        private INDArray direction(List<INDArray> vector, int layer) {
+            checkLayerList(vector, "vector");
+            return NdArrays.as(vector.get(layer), dataType);
+        }
+
+        /** J v row by row, B×k: the forward-mode pass ṡ_l = ȧ_l W̃_lᵀ + ā_l V_lᵀ, ȧ_{l+1} = f_l'(s_l) ∘ ṡ_l. */
+        private INDArray outputTangent(Pass forward, List<INDArray> vector) {
+            checkLayerList(vector, "vector");
+            INDArray tangent = null; // ṡ_{l-1}
+            for (int l = 0; l < layerCount(); l++) {
+                INDArray s = Nd4j.gemm(forward.augmented[l], NdArrays.as(vector.get(l), dataType), false, true);
+                if (tangent != null) {
+                    INDArray inputTangent = tangent.muli(forward.derivative(l - 1)); // ȧ_l
+                    s.addi(Nd4j.gemm(inputTangent, weightsWithoutBias.get(l), false, true));
+                }
+                tangent = s;
+            }
+            return tangent;
+        }
     }
 
     // ---------------------------------------------------------------- passes
@@ -384,6 +492,7 @@ public final class ReferenceMlp {
         private final INDArray[] pre;
         private final INDArray[] derivatives;
         private INDArray predictions;
+        private INDArray input;
 
         Pass(int layers) {
             augmented = new INDArray[layers];
@@ -438,6 +547,11 @@ public final class ReferenceMlp {
     }
 
     private Pass forward(INDArray x) {
+        return forward(x, weights);
+    }
+
+    /** The forward pass with the given weight matrices (the live ones, or displaced copies). */
+    private Pass forward(INDArray x, List<INDArray> layerWeights) {
         if (x.rank() != 2 || x.columns() != sizes[0]) {
             throw new IllegalArgumentException("inputs must be B×" + sizes[0] + ", got " + Arrays.toString(x.shape()));
         }
@@ -445,6 +559,7 @@ public final class ReferenceMlp {
         long batch = x.rows();
         Pass pass = new Pass(layers);
         INDArray input = NdArrays.as(x, dataType);
+        pass.input = input;
         for (int l = 0; l < layers; l++) {
             INDArray abar = Nd4j.createUninitialized(dataType, new long[] {batch, sizes[l] + (bias ? 1 : 0)}, 'f');
             pass.augmented[l] = abar;
@@ -458,7 +573,7 @@ public final class ReferenceMlp {
             if (bias) {
                 abar.get(NDArrayIndex.all(), NDArrayIndex.point(sizes[l])).assign(1.0);
             }
-            pass.pre[l] = Nd4j.gemm(abar, weights.get(l), false, true);
+            pass.pre[l] = Nd4j.gemm(abar, layerWeights.get(l), false, true);
         }
         return pass;
     }
