@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.store.SymmetricFactor;
-import org.kron4j.kfac.DenseKfacBlock;
+import org.kron4j.core.KfacBlock;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -204,7 +204,7 @@ class AttachmentLifecycleTest {
         assertThat(attachment.optimizer().stateBytes()).hasSize(stateBytes);
         assertThat(attachment.diagnostics().skippedSteps()).isZero();
         for (CurvatureBlock block : attachment.optimizer().estimator().blocks()) {
-            DenseKfacBlock kfac = (DenseKfacBlock) block;
+            KfacBlock kfac = (KfacBlock) block;
             for (SymmetricFactor factor : List.of(kfac.factors().input(), kfac.factors().output())) {
                 assertThat(factor.average().isAttached()).isFalse();
                 assertThat(factor.inverse()).hasValueSatisfying(inverse -> assertThat(inverse.isAttached()).isFalse());
