@@ -132,6 +132,23 @@ class AttachmentLifecycleTest {
     }
 
     @Test
+    void diagnostics_showTheDampingEachBlockApplies() {
+        MultiLayerNetwork network = Dl4jFixtures.digitsMlp(3, new Sgd(0.2));
+        Kron4jAttachment attachment = Kron4jDl4j.attach(network, KFAC);
+        assertThat(attachment.diagnostics().dampingInUse()).isEmpty();
+        network.fit(batch(0));
+
+        Dl4jDiagnostics diagnostics = attachment.diagnostics();
+        assertThat(diagnostics.dampingInUse()).hasSize(attachment.optimizer().estimator().blocks().size());
+        assertThat(diagnostics.dampingRaised()).isFalse();
+        // factored damping: π√λ · √λ/π, two roundings away from λ = 0.1
+        assertThat(diagnostics.dampingInUse().values()).allSatisfy(used -> {
+            assertThat(used.requested()).isEqualTo(0.1);
+            assertThat(used.applied()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-15));
+        });
+    }
+
+    @Test
     void dl4jLearningRateSchedule_isTheKlClipsLearningRate() {
         ExponentialSchedule schedule = new ExponentialSchedule(ScheduleType.ITERATION, 0.2, 0.9);
         MultiLayerNetwork network = Dl4jFixtures.digitsMlp(4, new Sgd(schedule));
