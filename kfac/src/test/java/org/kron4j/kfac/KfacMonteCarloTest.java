@@ -9,6 +9,7 @@ import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
+import org.kron4j.core.KfacBlock;
 import org.kron4j.reference.exact.ExactCurvature;
 import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
@@ -86,7 +87,7 @@ class KfacMonteCarloTest {
     }
 
     private static double error(KroneckerOptimizer optimizer, int layer, ExactCurvature exact) {
-        DenseKfacBlock block = (DenseKfacBlock) optimizer.estimator().blocks().get(layer);
+        KfacBlock block = (KfacBlock) optimizer.estimator().blocks().get(layer);
         double[][] running = DenseMatrices.toDoubleArray(block.factors().output().average());
         return DenseMatrices.frobeniusNorm(DenseMatrices.subtract(running, exact.outputFactor(layer)));
     }

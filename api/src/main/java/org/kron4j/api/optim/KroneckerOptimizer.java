@@ -25,7 +25,6 @@ import org.kron4j.api.checkpoint.StateReader;
 import org.kron4j.api.checkpoint.StateWriter;
 import org.kron4j.api.linalg.LinearAlgebras;
 import org.kron4j.api.linalg.SymmetricLinearAlgebra;
-import org.kron4j.api.model.LayerKind;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.settings.Setting;
@@ -35,7 +34,7 @@ import org.kron4j.api.store.StateArray;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -282,7 +281,7 @@ public final class KroneckerOptimizer {
         return null;
     }
 
-    /** g + wd·θ (bias column excluded), in storage precision. */
+    /** g + wd·θ (the layer's {@link LayerSpec#notDecayed()} regions excluded), in storage precision. */
     private INDArray regularizedGradient(int index, LayerCapture capture) {
         INDArray gradient = NdArrays.as(capture.gradient(), storageType);
         if (weightDecay == 0) {
@@ -290,8 +289,8 @@ public final class KroneckerOptimizer {
         }
         LayerSpec layer = model.layer(index);
         INDArray decay = NdArrays.copyAs(capture.require(CaptureField.PARAMETERS), storageType).muli(weightDecay);
-        if (layer.kind() == LayerKind.DENSE && layer.hasBias()) {
-            decay.get(NDArrayIndex.all(), NDArrayIndex.point(layer.inputs())).assign(0.0);
+        for (INDArrayIndex[] region : layer.notDecayed()) {
+            decay.get(region).assign(0.0);
         }
         return decay.addi(gradient);
     }

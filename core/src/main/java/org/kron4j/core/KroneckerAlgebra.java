@@ -1,10 +1,11 @@
-package org.kron4j.kfac;
+package org.kron4j.core;
 
+import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
 /**
- * Applying Kronecker-factored matrices to a layer's m×(n+1) gradient V without forming them:
+ * Applying Kronecker-factored matrices and their inverses to a layer's m×(n+1) gradient V without forming them:
  * (A ⊗ G) vec(V) = vec(G V A) for symmetric A, G (column-major vec). Costs O(m²n + mn²) per
  * application instead of O(m²n²).
  */
@@ -36,6 +37,27 @@ public final class KroneckerAlgebra {
             INDArray denominators) {
         INDArray rotated = toEigenbasis(outputVectors, gradient, inputVectors);
         return fromEigenbasis(outputVectors, rotated.divi(denominators), inputVectors);
+    }
+
+    /**
+     * Q_G [(Q_Gᵀ V Q_A) ∘ D] Q_Aᵀ: Q diag(vec D) Qᵀ with Q = Q_A ⊗ Q_G applied to V, the inverse of
+     * {@link #applyEigenInverse} with the same D.
+     */
+    public static INDArray applyEigen(INDArray outputVectors, INDArray vector, INDArray inputVectors,
+            INDArray diagonal) {
+        INDArray rotated = toEigenbasis(outputVectors, vector, inputVectors);
+        return fromEigenbasis(outputVectors, rotated.muli(diagonal), inputVectors);
+    }
+
+    /**
+     * (G + d_G I) V (A + d_A I) = ((A + d_A I) ⊗ (G + d_G I)) vec(V) for symmetric A, G, from the
+     * undamped factors (neither is modified); two products, O(m²n + mn²).
+     */
+    public static INDArray applyDampedFactors(INDArray output, double outputDamping, INDArray vector, INDArray input,
+            double inputDamping) {
+        INDArray g = outputDamping == 0 ? output : NdArrays.addToDiagonal(output.dup('c'), outputDamping);
+        INDArray a = inputDamping == 0 ? input : NdArrays.addToDiagonal(input.dup('c'), inputDamping);
+        return g.mmul(vector).mmul(a);
     }
 
     /** λ_G λ_Aᵀ + λ: K-FAC's eigenvalues of A ⊗ G + λI arranged as an m×(n+1) matrix. */
