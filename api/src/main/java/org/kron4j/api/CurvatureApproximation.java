@@ -3,7 +3,6 @@ package org.kron4j.api;
 import com.google.inject.multibindings.MapBinder;
 import java.util.List;
 import java.util.Map;
-import org.kron4j.api.model.LayerKind;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.settings.Setting;
 import org.kron4j.api.support.BlockwiseEstimator;
@@ -48,9 +47,13 @@ public interface CurvatureApproximation {
         return Map.of();
     }
 
-    /** Whether this variant can precondition the layer. Default: dense layers only. */
+    /**
+     * Whether this variant can precondition the layer. Default: every layer, whatever its
+     * {@link org.kron4j.api.model.LayerKind}; a variant that handles only some kinds must override
+     * this (the Kronecker-factored variants answer from their layer-kind map).
+     */
     default boolean supports(LayerSpec layer) {
-        return layer.kind() == LayerKind.DENSE;
+        return true;
     }
 
     /**

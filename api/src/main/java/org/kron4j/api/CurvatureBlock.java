@@ -76,6 +76,35 @@ public interface CurvatureBlock {
     }
 
     /**
+     * Multiplies a vector by the block's damped curvature: (C + λ) v, where C is the curvature this
+     * block approximates and "+ λ" is the damping exactly as {@link #precondition} applies it, so that
+     * {@code precondition(multiply(v, λ), λ)} = v (up to rounding) right after {@code refresh(λ)}, and
+     * {@code multiply(v, 0)} is the undamped product C v. Implementations state in their Javadoc
+     * which matrix C is, how the damping enters, and which state (current moving averages or the
+     * last refresh's decompositions) the product uses. Pure: changes no state.
+     *
+     * <p>The default throws: a block that cannot multiply must say so, never approximate silently.
+     *
+     * @param vector  in {@link LayerSpec#gradientShape()}, in the store's storage precision; not modified
+     * @param damping λ ≥ 0; 0 gives the undamped product
+     * @return a new array of the vector's shape and data type
+     * @throws UnsupportedOperationException when the block cannot multiply by its curvature
+     */
+    default INDArray multiply(INDArray vector, double damping) {
+        throw new UnsupportedOperationException(getClass().getSimpleName() + " for layer '" + layer().name()
+                + "' cannot multiply by its curvature");
+    }
+
+    /**
+     * The damping this block's current preconditioner really applies, after any raise by the
+     * store's fallback chain; empty before the block has preconditioned with any damping, or when the
+     * variant does not use the optimizer's damping (Shampoo). Diagnostic: not checkpointed.
+     */
+    default Optional<DampingInUse> dampingInUse() {
+        return Optional.empty();
+    }
+
+    /**
      * The block's curvature approximation as an explicit matrix, undamped, over the layer's
      * parameters in column-major vec order (so a dense block's index is row + m·column), when the
      * variant can state one. For verification on small layers only: it is (m(n+1))² values.

@@ -1,5 +1,6 @@
 package org.kron4j.api;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.kron4j.api.capture.CaptureField;
@@ -49,5 +50,27 @@ public interface CurvatureEstimator {
      */
     default List<INDArray> precondition(List<INDArray> gradients, double damping, StateTransaction transaction) {
         return precondition(gradients, damping);
+    }
+
+    /**
+     * Multiplies every layer's vector by its block's damped curvature, the counterpart of
+     * {@link #precondition}: the block-diagonal (C + λ) applied to the model's vector. Pure. The
+     * default calls {@link CurvatureBlock#multiply} block by block.
+     *
+     * @param vectors one per layer in its gradient shape, in storage precision, not modified
+     * @param damping λ ≥ 0; 0 gives the undamped product
+     * @return new arrays, one per layer
+     * @throws UnsupportedOperationException when a block cannot multiply by its curvature
+     */
+    default List<INDArray> multiply(List<INDArray> vectors, double damping) {
+        List<CurvatureBlock> blocks = blocks();
+        if (vectors.size() != blocks.size()) {
+            throw new IllegalArgumentException("expected " + blocks.size() + " vectors, got " + vectors.size());
+        }
+        List<INDArray> products = new ArrayList<>(blocks.size());
+        for (int i = 0; i < blocks.size(); i++) {
+            products.add(blocks.get(i).multiply(vectors.get(i), damping));
+        }
+        return products;
     }
 }

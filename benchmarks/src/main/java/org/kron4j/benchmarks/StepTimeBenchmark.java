@@ -13,13 +13,13 @@ import org.kron4j.api.linalg.LinearAlgebras;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.VariantSpec;
-import org.kron4j.kfac.DenseKfacBlock;
-import org.kron4j.kfac.KroneckerFactors;
 import org.kron4j.api.store.SymmetricFactor;
+import org.kron4j.core.KfacBlock;
+import org.kron4j.core.KroneckerFactors;
+import org.kron4j.reference.mlp.ReferenceMlp;
+import org.kron4j.reference.train.StepFunction;
 import org.kron4j.testkit.baseline.Adam;
 import org.kron4j.testkit.baseline.SgdMomentum;
-import org.kron4j.testkit.mlp.ReferenceMlp;
-import org.kron4j.testkit.train.StepFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -155,7 +155,7 @@ public final class StepTimeBenchmark {
     private static List<String> refreshRows(BenchmarkShape shape, String spec, KroneckerOptimizer optimizer) {
         List<SymmetricFactor> factors = new ArrayList<>();
         for (CurvatureBlock block : optimizer.estimator().blocks()) {
-            if (block instanceof DenseKfacBlock kfac) {
+            if (block instanceof KfacBlock kfac) {
                 KroneckerFactors f = kfac.factors();
                 factors.add(f.input());
                 factors.add(f.output());

@@ -3,7 +3,7 @@ package org.kron4j.cli;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
-import org.kron4j.testkit.train.TrainingResult;
+import org.kron4j.reference.train.TrainingResult;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

@@ -11,10 +11,10 @@ import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.StepResult;
-import org.kron4j.testkit.mlp.ReferenceMlp;
-import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.ExactCurvature;
-import org.kron4j.testkit.oracle.RandomTargets;
+import org.kron4j.reference.exact.DoubleMatrices;
+import org.kron4j.reference.exact.ExactCurvature;
+import org.kron4j.reference.exact.RandomTargets;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -133,8 +133,8 @@ final class CurvatureCheck {
         } catch (IllegalArgumentException | IllegalStateException | UnsupportedOperationException e) {
             throw new BadInputException(variant.name() + " cannot handle this network: " + e.getMessage());
         }
-        INDArray inputs = DenseMatrices.toINDArray(x, DataType.DOUBLE);
-        INDArray targets = DenseMatrices.toINDArray(y, DataType.DOUBLE);
+        INDArray inputs = DoubleMatrices.toINDArray(x, DataType.DOUBLE);
+        INDArray targets = DoubleMatrices.toINDArray(y, DataType.DOUBLE);
         org.nd4j.linalg.api.rng.Random sampler = org.nd4j.linalg.factory.Nd4j.getRandomFactory()
                 .getNewRandomInstance(1);
         try {
@@ -160,8 +160,8 @@ final class CurvatureCheck {
                 continue;
             }
             double[][] fisher = exact.fisherBlock(l);
-            double[][] approx = DenseMatrices.toDoubleArray(matrix.get());
-            errors.add(DenseMatrices.relativeError(approx, fisher));
+            double[][] approx = DoubleMatrices.toDoubleArray(matrix.get());
+            errors.add(DoubleMatrices.relativeError(approx, fisher));
         }
         return errors;
     }

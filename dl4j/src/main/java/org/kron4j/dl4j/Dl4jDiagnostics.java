@@ -1,5 +1,8 @@
 package org.kron4j.dl4j;
 
+import java.util.Map;
+import org.kron4j.api.DampingInUse;
+
 /**
  * What an attached kron4j optimizer has done so far: a snapshot, cheap to take.
  *
@@ -14,10 +17,22 @@ package org.kron4j.dl4j;
  * @param statisticsNanos   total wall time spent building captures (mapping, statistics pass)
  * @param optimizerNanos    total wall time spent in {@code KroneckerOptimizer.step} and writing back
  * @param storeBytes        bytes the optimizer's factor store holds now
+ * @param dampingInUse      per layer (kron4j layer name, model order), the damping its block really
+ *                          applies after any raise by the store's fallback chain; layers whose block
+ *                          reports none (before the first step, Shampoo, pass-through) are absent
  */
 public record Dl4jDiagnostics(long iterations, long appliedSteps, long skippedSteps, long statisticsSteps,
         long refreshSteps, double lastKlScale, String lastSkipReason, long statisticsNanos, long optimizerNanos,
-        long storeBytes) {
+        long storeBytes, Map<String, DampingInUse> dampingInUse) {
+
+    public Dl4jDiagnostics {
+        dampingInUse = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(dampingInUse));
+    }
+
+    /** True when the store raised some layer's damping above the optimizer's. */
+    public boolean dampingRaised() {
+        return dampingInUse.values().stream().anyMatch(DampingInUse::raised);
+    }
 
     /** Mean wall time kron4j added per DL4J iteration, in milliseconds (NaN before the first). */
     public double overheadMillisPerIteration() {

@@ -291,7 +291,7 @@ final class NetworkModel {
             }
         }
         for (ParameterBlock block : blocks) {
-            if (block.spec().kind() != org.kron4j.api.model.LayerKind.DENSE) {
+            if (!block.spec().kind().equals(org.kron4j.api.model.LayerKind.DENSE)) {
                 sequential = false;
             }
         }

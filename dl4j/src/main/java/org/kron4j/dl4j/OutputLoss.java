@@ -127,6 +127,21 @@ final class OutputLoss {
         return sampled.subi(preOutput).divi(Math.sqrt(scale)).addi(preOutput);
     }
 
+    /** Per example c · H_i u_i (B×k), H_i = ∂²ℓ_i/∂s² of kron4j's loss: DL4J's output Hessian times u. */
+    INDArray hessianTimes(INDArray predictions, INDArray directions) {
+        INDArray product = loss.hessianTimes(predictions, directions);
+        return scale == 1.0 ? product : product.muli(scale);
+    }
+
+    /**
+     * DL4J's batch-mean loss, {@code ILossFunction.computeScore(…, average=true)}: c times kron4j's,
+     * up to DL4J's clipping of predictions (MCXENT at 1e-10, BinaryXENT at 1e-5), which its
+     * gradient {@code computeGradient} shares.
+     */
+    double meanLoss(INDArray preOutput, INDArray labels) {
+        return lossFunction.computeScore(labels, preOutput.dup(), activation, null, true);
+    }
+
     /** c · E_batch[∂²ℓ/∂s²], k×k. */
     INDArray meanOutputHessian(INDArray predictions) {
         INDArray hessian = loss.meanOutputHessian(predictions);

@@ -103,6 +103,26 @@ final class ParameterBlock {
         }
     }
 
+    /**
+     * A dense group's kron4j-layout array [Ŵ | b̂] (m×(n+1), any order and type) split into DL4J's
+     * layout: {W-shaped n×m, b-shaped 1×m or null without a bias}, fresh arrays of {@code type}.
+     */
+    INDArray[] toDl4jLayout(INDArray kron, org.nd4j.linalg.api.buffer.DataType type) {
+        if (!dense) {
+            throw new IllegalStateException(spec.name() + " is not a dense group");
+        }
+        INDArray matrix = kron.castTo(type).reshape(outputs, inputs + (biasKey != null ? 1 : 0));
+        INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose().dup('c');
+        INDArray bias = biasKey == null ? null
+                : matrix.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(1, outputs).dup('c');
+        return new INDArray[] {weights, bias};
+    }
+
+    /** The kron4j-layout array m×(n+1) ('f' order) of DL4J-layout parts W (n×m) and b (1×m, or null). */
+    INDArray fromDl4jLayout(INDArray weights, INDArray bias) {
+        return layout(weights, bias);
+    }
+
     /** Zeroes DL4J's gradient views of this group (a step the guards skipped). */
     void zero(Gradient gradient) {
         require(gradient, weightKey).assign(0);

@@ -108,8 +108,13 @@ final class PreconditioningListener extends BaseTrainingListener {
     }
 
     Dl4jDiagnostics diagnostics() {
+        java.util.Map<String, org.kron4j.api.DampingInUse> damping = new java.util.LinkedHashMap<>();
+        for (org.kron4j.api.CurvatureBlock block : optimizer.estimator().blocks()) {
+            block.dampingInUse().ifPresent(used -> damping.put(block.layer().name(), used));
+        }
         return new Dl4jDiagnostics(iterations, applied, skipped, statisticsSteps, refreshSteps,
-                optimizer.lastKlScale(), lastSkipReason, statisticsNanos, optimizerNanos, optimizer.store().bytes());
+                optimizer.lastKlScale(), lastSkipReason, statisticsNanos, optimizerNanos, optimizer.store().bytes(),
+                damping);
     }
 
     void close() {

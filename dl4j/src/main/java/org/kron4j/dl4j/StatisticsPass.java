@@ -29,6 +29,8 @@ import org.nd4j.linalg.factory.Nd4j;
  *       δ_{l+1}·W_{l+1}ᵀ), through ActivationLayers, DropoutLayers and preprocessors;</li>
  *   <li>ACTIVATION_DERIVATIVES: f'(z_l) (ones for the output layer, whose nonlinearity belongs
  *       to the loss); OUTPUT_HESSIAN: DL4J's mean output Hessian; PARAMETERS: [Wᵀ | bᵀ].</li>
+ *   <li>BATCH_LOSS: DL4J's batch-mean loss without regularisation; BATCH_ORACLE: a
+ *       {@link Dl4jBatchOracle} on the minibatch (its own forward pass, run lazily).</li>
  * </ul>
  *
  * <p>The pass runs with {@code train=false}: no dropout masks and no weight noise, and
@@ -90,7 +92,17 @@ final class StatisticsPass {
         }
         INDArray hessian = pass != null && plan.needs(CaptureField.OUTPUT_HESSIAN)
                 ? requireLoss().meanOutputHessian(pass.predictions) : null;
-        return new ModelCapture(batch, captures, hessian);
+        ModelCapture capture = new ModelCapture(batch, captures, hessian);
+        if (plan.needs(CaptureField.BATCH_LOSS) || plan.needs(CaptureField.BATCH_ORACLE)) {
+            Dl4jBatchOracle oracle = new Dl4jBatchOracle(model, blocks, x, y);
+            if (plan.needs(CaptureField.BATCH_LOSS)) {
+                capture = capture.withBatchLoss(oracle.loss());
+            }
+            if (plan.needs(CaptureField.BATCH_ORACLE)) {
+                capture = capture.withOracle(oracle);
+            }
+        }
+        return capture;
     }
 
     /** Per DL4J layer: its input after preprocessing, z for dense/activation layers, δ where computed. */

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.store.SymmetricFactor;
-import org.kron4j.kfac.DenseKfacBlock;
+import org.kron4j.core.KfacBlock;
 import org.nd4j.evaluation.classification.Evaluation;
 import org.nd4j.linalg.api.memory.MemoryWorkspace;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -132,6 +132,23 @@ class AttachmentLifecycleTest {
     }
 
     @Test
+    void diagnostics_showTheDampingEachBlockApplies() {
+        MultiLayerNetwork network = Dl4jFixtures.digitsMlp(3, new Sgd(0.2));
+        Kron4jAttachment attachment = Kron4jDl4j.attach(network, KFAC);
+        assertThat(attachment.diagnostics().dampingInUse()).isEmpty();
+        network.fit(batch(0));
+
+        Dl4jDiagnostics diagnostics = attachment.diagnostics();
+        assertThat(diagnostics.dampingInUse()).hasSize(attachment.optimizer().estimator().blocks().size());
+        assertThat(diagnostics.dampingRaised()).isFalse();
+        // factored damping: π√λ · √λ/π, two roundings away from λ = 0.1
+        assertThat(diagnostics.dampingInUse().values()).allSatisfy(used -> {
+            assertThat(used.requested()).isEqualTo(0.1);
+            assertThat(used.applied()).isCloseTo(0.1, org.assertj.core.data.Offset.offset(1e-15));
+        });
+    }
+
+    @Test
     void dl4jLearningRateSchedule_isTheKlClipsLearningRate() {
         ExponentialSchedule schedule = new ExponentialSchedule(ScheduleType.ITERATION, 0.2, 0.9);
         MultiLayerNetwork network = Dl4jFixtures.digitsMlp(4, new Sgd(schedule));
@@ -204,7 +221,7 @@ class AttachmentLifecycleTest {
         assertThat(attachment.optimizer().stateBytes()).hasSize(stateBytes);
         assertThat(attachment.diagnostics().skippedSteps()).isZero();
         for (CurvatureBlock block : attachment.optimizer().estimator().blocks()) {
-            DenseKfacBlock kfac = (DenseKfacBlock) block;
+            KfacBlock kfac = (KfacBlock) block;
             for (SymmetricFactor factor : List.of(kfac.factors().input(), kfac.factors().output())) {
                 assertThat(factor.average().isAttached()).isFalse();
                 assertThat(factor.inverse()).hasValueSatisfying(inverse -> assertThat(inverse.isAttached()).isFalse());

@@ -16,8 +16,8 @@ import org.deeplearning4j.optimize.listeners.ScoreIterationListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.kron4j.testkit.data.Dataset;
-import org.kron4j.testkit.data.Datasets;
+import org.kron4j.reference.data.Dataset;
+import org.kron4j.reference.data.Datasets;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.dataset.DataSet;
 import org.nd4j.linalg.dataset.api.iterator.DataSetIterator;
@@ -29,7 +29,7 @@ class ReadmeExampleTest {
 
     @Test
     void readmeExample_trainsDigitsWithKfac(@TempDir Path dir) throws IOException {
-        Dataset digits = Datasets.digits().standardize();            // kron4j-testkit's copy of the UCI set
+        Dataset digits = Datasets.digits().standardize();            // kron4j-reference's copy of the UCI set
         DataSetIterator train = new ListDataSetIterator<>(new DataSet(digits.features(), digits.oneHot()).asList(), 256);
 
         MultiLayerNetwork net = new MultiLayerNetwork(new NeuralNetConfiguration.Builder()

@@ -74,7 +74,7 @@ final class StubVariants {
         @Override
         public CurvatureBlock createBlock(BlockContext context) {
             LayerSpec layer = context.layer();
-            Set<CaptureField> fields = layer.kind() == LayerKind.DENSE
+            Set<CaptureField> fields = layer.kind().equals(LayerKind.DENSE)
                     ? EnumSet.of(CaptureField.LAYER_INPUTS, CaptureField.OUTPUT_GRADIENTS,
                             CaptureField.ACTIVATION_DERIVATIVES, CaptureField.PARAMETERS, CaptureField.OUTPUT_HESSIAN)
                     : EnumSet.noneOf(CaptureField.class);

@@ -7,6 +7,7 @@ import java.util.Optional;
 import java.util.Set;
 import org.kron4j.api.BlockStatistics;
 import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.DampingInUse;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
@@ -16,8 +17,9 @@ import org.kron4j.api.store.RefreshOutcome;
 import org.kron4j.api.store.StateArray;
 import org.kron4j.api.store.SymmetricFactor;
 import org.kron4j.api.support.NdArrays;
-import org.kron4j.kfac.KroneckerAlgebra;
-import org.kron4j.kfac.KroneckerFactors;
+import org.kron4j.core.KroneckerAlgebra;
+import org.kron4j.core.DenseStatistics;
+import org.kron4j.core.KroneckerFactors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -48,15 +50,18 @@ final class DenseEkfacBlock implements CurvatureBlock {
     private static final double BATCH_COUNT_CAP = 1 << 20;
 
     private final KroneckerFactors factors;
+    private final DenseStatistics statistics;
     private final StateArray scalings;
     private final StateArray batches;
     private final ScalingsAfterRefresh afterRefresh;
     private final double decay;
     private final DataType storage;
     private boolean warnedPassThrough;
+    private double preconditionDamping = Double.NaN;
 
     DenseEkfacBlock(LayerSpec layer, FactorStore store, ScalingsAfterRefresh afterRefresh) {
         this.factors = new KroneckerFactors(layer, store);
+        this.statistics = new DenseStatistics(layer, store.storagePrecision().dataType());
         this.scalings = store.array(layer.name(), SCALINGS_ROLE, layer.gradientShape());
         this.batches = store.array(layer.name(), BATCHES_ROLE, 1);
         this.afterRefresh = afterRefresh;
@@ -91,7 +96,7 @@ final class DenseEkfacBlock implements CurvatureBlock {
 
     @Override
     public Set<CaptureField> statisticsFields() {
-        return KroneckerFactors.statisticsFields();
+        return statistics.fields();
     }
 
     /**
@@ -100,15 +105,15 @@ final class DenseEkfacBlock implements CurvatureBlock {
      */
     @Override
     public BlockStatistics collect(LayerCapture capture, int batchSize) {
-        BlockStatistics kronecker = factors.collect(capture, batchSize);
+        BlockStatistics kronecker = statistics.collect(capture, batchSize);
         Optional<INDArray> inputVectors = factors.input().eigenvectors();
         Optional<INDArray> outputVectors = factors.output().eigenvectors();
         if (inputVectors.isEmpty() || outputVectors.isEmpty()) {
             return kronecker;
         }
-        INDArray outputGradients = NdArrays.as(capture.require(CaptureField.OUTPUT_GRADIENTS), storage);
+        INDArray outputGradients = statistics.outputRows(capture);
         Map<String, INDArray> sums = new LinkedHashMap<>(kronecker.sums());
-        sums.put(SCALINGS, scalingsSum(factors.inputsWithBias(capture), outputGradients, inputVectors.get(),
+        sums.put(SCALINGS, scalingsSum(statistics.inputRows(capture), outputGradients, inputVectors.get(),
                 outputVectors.get(), batchSize));
         return BlockStatistics.of(kronecker.count(), sums);
     }
@@ -225,6 +230,7 @@ final class DenseEkfacBlock implements CurvatureBlock {
         Optional<INDArray> inputVectors = factors.input().eigenvectors();
         Optional<INDArray> outputVectors = factors.output().eigenvectors();
         if (inputVectors.isPresent() && outputVectors.isPresent()) {
+            preconditionDamping = damping;
             return KroneckerAlgebra.applyEigenInverse(outputVectors.get(), gradient, inputVectors.get(),
                     scalings.value().add(damping));
         }
@@ -233,6 +239,33 @@ final class DenseEkfacBlock implements CurvatureBlock {
             LOG.warn("{}: no eigenbasis available yet; passing the gradient through", layer().name());
         }
         return gradient.dup();
+    }
+
+    /**
+     * Q_G [(Q_Gᵀ V Q_A) ∘ (S + λ)] Q_Aᵀ = (Q diag(vec S) Qᵀ + λI) vec(V), with the eigenbasis of the
+     * last refresh and the current scalings (always expressed in that basis): exactly the matrix
+     * {@link #precondition} inverts, so {@code precondition(multiply(v, λ), λ)} = v at any time.
+     * Before the first basis exists the block passes gradients through and this is the identity.
+     */
+    @Override
+    public INDArray multiply(INDArray vector, double damping) {
+        if (!(damping >= 0) || Double.isInfinite(damping)) {
+            throw new IllegalArgumentException("damping must be in [0, ∞), got " + damping);
+        }
+        Optional<INDArray> inputVectors = factors.input().eigenvectors();
+        Optional<INDArray> outputVectors = factors.output().eigenvectors();
+        if (inputVectors.isEmpty() || outputVectors.isEmpty()) {
+            return vector.dup();
+        }
+        return KroneckerAlgebra.applyEigen(outputVectors.get(), vector, inputVectors.get(),
+                scalings.value().add(damping));
+    }
+
+    /** The λ of the last preconditioning, applied exactly (S + λ): the store never raises it. */
+    @Override
+    public Optional<DampingInUse> dampingInUse() {
+        return Double.isNaN(preconditionDamping) ? Optional.empty()
+                : Optional.of(DampingInUse.exact(preconditionDamping));
     }
 
     /**

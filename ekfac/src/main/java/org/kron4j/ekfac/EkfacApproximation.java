@@ -5,6 +5,8 @@ import java.util.Map;
 import org.kron4j.api.BlockContext;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.model.LayerKind;
+import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.DampingMode;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.Setting;
@@ -25,7 +27,7 @@ import org.kron4j.api.settings.Setting;
  * <p><b>Schedule</b> (the driver's {@code tCov} and {@code tInv}; no period of its own):
  * <ul>
  *   <li>every {@code tCov} steps the block collects Σāāᵀ and Σggᵀ (through K-FAC's
- *       {@link org.kron4j.kfac.KroneckerFactors}) and, once a basis exists, the batch's scalings
+ *       {@link org.kron4j.core.KroneckerFactors}) and, once a basis exists, the batch's scalings
  *       Σ_r (Q_Gᵀ g_r)^{∘2} ((Q_Aᵀ ā_{r mod B})^{∘2})ᵀ in the current basis: one product of squared
  *       projections, never B per-example gradient matrices. The scalings enter a moving average
  *       with the driver's {@code statisticsDecay} β and the same weights as the factors
@@ -83,6 +85,12 @@ public final class EkfacApproximation implements CurvatureApproximation {
     @Override
     public Map<String, Object> driverDefaults() {
         return Map.of(OptimizerSettings.DAMPING_MODE.name(), DampingMode.EIGEN);
+    }
+
+    /** Dense layers: the scalings are estimated from per-example rank-one gradients g āᵀ. */
+    @Override
+    public boolean supports(LayerSpec layer) {
+        return layer.kind().equals(LayerKind.DENSE);
     }
 
     /**

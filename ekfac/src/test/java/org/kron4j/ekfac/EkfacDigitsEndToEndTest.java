@@ -7,8 +7,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.reference.train.StepFunction;
 import org.kron4j.testkit.protocol.DigitsProtocol;
-import org.kron4j.testkit.train.StepFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -23,9 +23,9 @@ import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.kfac.KfacApproximation;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.exact.ExactCurvature;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.ExactCurvature;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

@@ -28,7 +28,7 @@ import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.StepResult;
 import org.kron4j.api.store.Precision;
 import org.kron4j.api.store.RefreshOutcome;
-import org.kron4j.kfac.KroneckerAlgebra;
+import org.kron4j.core.KroneckerAlgebra;
 import org.kron4j.testkit.oracle.DenseMatrices;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

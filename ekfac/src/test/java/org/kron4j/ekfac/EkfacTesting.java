@@ -10,8 +10,8 @@ import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
+import org.kron4j.reference.exact.RandomTargets;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.RandomTargets;
 
 /**
  * Plain-Java helpers shared by the EKFAC tests: random data, the dense oracles (eigenbases, the

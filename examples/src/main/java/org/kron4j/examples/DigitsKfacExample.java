@@ -2,15 +2,16 @@ package org.kron4j.examples;
 
 import java.util.Locale;
 import org.kron4j.api.Kron4j;
+import org.kron4j.api.model.Activation;
+import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.reference.data.Dataset;
+import org.kron4j.reference.data.Datasets;
+import org.kron4j.reference.mlp.ReferenceMlp;
+import org.kron4j.reference.train.StepFunction;
+import org.kron4j.reference.train.TrainingResult;
+import org.kron4j.reference.train.TrainingRun;
 import org.kron4j.testkit.baseline.SgdMomentum;
-import org.kron4j.testkit.data.Dataset;
-import org.kron4j.testkit.data.Datasets;
-import org.kron4j.testkit.mlp.ReferenceMlp;
-import org.kron4j.testkit.protocol.DigitsProtocol;
-import org.kron4j.testkit.train.StepFunction;
-import org.kron4j.testkit.train.TrainingResult;
-import org.kron4j.testkit.train.TrainingRun;
 
 /**
  * Trains the 64-128-128-10 tanh MLP on the bundled digits data with K-FAC and with SGD-momentum
@@ -21,6 +22,11 @@ import org.kron4j.testkit.train.TrainingRun;
  * {@code "kfac:learningRate=0.5,momentum=0.5,damping=0.1,klClip=0,tCov=1,tInv=5" 60}.
  */
 public final class DigitsKfacExample {
+    // the test kit's digits protocol: batch, loss target and window of the moving mean
+    private static final int BATCH = 256;
+    private static final double TARGET = 0.05;
+    private static final int WINDOW = 10;
+
     private DigitsKfacExample() {
     }
 
@@ -29,13 +35,13 @@ public final class DigitsKfacExample {
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         long seed = 1;
         Dataset digits = Datasets.digits().standardize();
-        TrainingRun run = TrainingRun.on(digits).batchSize(DigitsProtocol.BATCH).maxSteps(steps).seed(seed)
-                .targetLoss(DigitsProtocol.TARGET).window(DigitsProtocol.WINDOW).build();
+        TrainingRun run = TrainingRun.on(digits).batchSize(BATCH).maxSteps(steps).seed(seed)
+                .targetLoss(TARGET).window(WINDOW).build();
 
-        ReferenceMlp kfacNet = DigitsProtocol.network(seed);
+        ReferenceMlp kfacNet = network(seed);
         KroneckerOptimizer optimizer = Kron4j.optimizer(spec).model(kfacNet.modelSpec()).build();
         TrainingResult kfac = run.run(kfacNet, StepFunction.of(optimizer));
-        ReferenceMlp sgdNet = DigitsProtocol.network(seed);
+        ReferenceMlp sgdNet = network(seed);
         TrainingResult sgd = run.run(sgdNet, new SgdMomentum(0.3, 0.9));
 
         System.out.println("digits, 64-128-128-10 tanh MLP, softmax cross-entropy, batch 256, seed " + seed);
@@ -50,12 +56,18 @@ public final class DigitsKfacExample {
             }
         }
         System.out.println();
-        System.out.printf(Locale.ROOT, "steps to a 10-step mean loss <= %.2f: K-FAC %s, SGD %s%n", DigitsProtocol.TARGET,
+        System.out.printf(Locale.ROOT, "steps to a 10-step mean loss <= %.2f: K-FAC %s, SGD %s%n", TARGET,
                 describe(kfac), describe(sgd));
         System.out.printf(Locale.ROOT, "wall time: K-FAC %.1f s, SGD %.1f s; K-FAC factor store %.2f MB%n",
                 kfac.wallMillis() / 1e3, sgd.wallMillis() / 1e3, optimizer.store().bytes() / 1e6);
         System.out.printf(Locale.ROOT, "training accuracy: K-FAC %.3f, SGD %.3f%n",
                 kfacNet.accuracy(digits.features(), digits.oneHot()), sgdNet.accuracy(digits.features(), digits.oneHot()));
+    }
+
+    /** The protocol's 64-128-128-10 tanh network for a seed. */
+    private static ReferenceMlp network(long seed) {
+        return ReferenceMlp.builder(64, 128, 128, 10).hidden(Activation.TANH).loss(Loss.SOFTMAX_CROSS_ENTROPY)
+                .seed(seed).build();
     }
 
     private static String describe(TrainingResult result) {

@@ -7,7 +7,7 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.nn.weights.WeightInit;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.learning.config.IUpdater;
 import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;

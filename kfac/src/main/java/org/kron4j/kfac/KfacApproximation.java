@@ -1,23 +1,58 @@
 package org.kron4j.kfac;
 
+import java.util.Objects;
 import org.kron4j.api.BlockContext;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.model.LayerKind;
+import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.OptimizerSettings;
+import org.kron4j.core.DenseStatistics;
+import org.kron4j.core.FactorStatistics;
+import org.kron4j.core.KfacBlock;
+import org.kron4j.core.LayerKindMap;
 
 /**
- * K-FAC, Kronecker-factored approximate curvature (Martens and Grosse, ICML 2015), for dense
- * layers: each layer's Fisher block is approximated by A ⊗ G with A = E[āāᵀ] over layer inputs
- * and G = E[ggᵀ] over output gradients from targets sampled from the model (MC Fisher) or the
- * true targets (empirical Fisher), chosen by the driver's {@code targets} setting.
+ * K-FAC, Kronecker-factored approximate curvature (Martens and Grosse, ICML 2015): each layer's
+ * Fisher block is approximated by A ⊗ G with A = E[āāᵀ] over layer inputs and G = E[ggᵀ] over
+ * output gradients from targets sampled from the model (MC Fisher) or the true targets (empirical
+ * Fisher), chosen by the driver's {@code targets} setting.
+ *
+ * <p>Which layers it takes is its {@link LayerKindMap} of {@link FactorStatistics}: by default
+ * {@link LayerKind#DENSE} → {@link DenseStatistics}. Another kind plugs in with
+ * {@code KfacApproximation.defaultLayerKinds().with(kind, MyStatistics::new)} given to
+ * {@link #KfacApproximation(LayerKindMap)}; blocks, damping, refresh and curvature × vector are the
+ * core's {@link KfacBlock}.
  *
  * <p>Memory per dense layer with n inputs and m outputs: 2((n+1)² + m²) values. Found by
- * ServiceLoader as {@code "kfac"}.
+ * ServiceLoader as {@code "kfac"} (with the default map).
  */
 public final class KfacApproximation implements CurvatureApproximation {
 
     /** The name this variant is registered under. */
     public static final String NAME = "kfac";
+
+    private final LayerKindMap<FactorStatistics.Factory> layerKinds;
+
+    /** K-FAC for dense layers (what ServiceLoader creates). */
+    public KfacApproximation() {
+        this(defaultLayerKinds());
+    }
+
+    /** K-FAC for the layer kinds of {@code layerKinds}, each filled by its statistics. */
+    public KfacApproximation(LayerKindMap<FactorStatistics.Factory> layerKinds) {
+        this.layerKinds = Objects.requireNonNull(layerKinds, "layerKinds");
+    }
+
+    /** DENSE → {@link DenseStatistics}: the map to extend with further kinds. */
+    public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
+        return LayerKindMap.of(LayerKind.DENSE, DenseStatistics::new);
+    }
+
+    /** The layer kinds this instance preconditions. */
+    public LayerKindMap<FactorStatistics.Factory> layerKinds() {
+        return layerKinds;
+    }
 
     @Override
     public String name() {
@@ -29,9 +64,20 @@ public final class KfacApproximation implements CurvatureApproximation {
         return "K-FAC: A ⊗ G Kronecker factors per dense layer (Martens & Grosse 2015)";
     }
 
+    /** Layers whose kind is in the map. */
+    @Override
+    public boolean supports(LayerSpec layer) {
+        return layerKinds.supports(layer.kind());
+    }
+
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
-        KroneckerFactors factors = new KroneckerFactors(context.layer(), context.store());
-        return new DenseKfacBlock(factors, context.settings().get(OptimizerSettings.DAMPING_MODE));
+        return KfacBlock.create(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),
+                context.settings().get(OptimizerSettings.DAMPING_MODE));
+    }
+
+    @Override
+    public String toString() {
+        return "KfacApproximation{name=" + NAME + ", layerKinds=" + layerKinds + "}";
     }
 }

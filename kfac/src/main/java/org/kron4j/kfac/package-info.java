@@ -1,7 +1,5 @@
 /**
- * K-FAC for dense layers: {@link org.kron4j.kfac.KfacApproximation} (the provider),
- * {@link org.kron4j.kfac.KroneckerFactors} (A and G in the factor store, reused by EKFAC and KFRA)
- * and {@link org.kron4j.kfac.KroneckerAlgebra} (applying Kronecker-factored inverses without
- * forming them).
+ * K-FAC: {@link org.kron4j.kfac.KfacApproximation}, the provider, built on the Kronecker-factored
+ * core ({@code org.kron4j.core}: factors, blocks, per-layer-kind statistics).
  */
 package org.kron4j.kfac;

@@ -9,9 +9,10 @@ import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.core.KfacBlock;
+import org.kron4j.reference.exact.ExactCurvature;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.ExactCurvature;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -86,7 +87,7 @@ class KfacMonteCarloTest {
     }
 
     private static double error(KroneckerOptimizer optimizer, int layer, ExactCurvature exact) {
-        DenseKfacBlock block = (DenseKfacBlock) optimizer.estimator().blocks().get(layer);
+        KfacBlock block = (KfacBlock) optimizer.estimator().blocks().get(layer);
         double[][] running = DenseMatrices.toDoubleArray(block.factors().output().average());
         return DenseMatrices.frobeniusNorm(DenseMatrices.subtract(running, exact.outputFactor(layer)));
     }

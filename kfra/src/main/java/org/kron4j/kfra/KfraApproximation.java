@@ -16,8 +16,8 @@ import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.OptimizerSettings;
-import org.kron4j.kfac.DenseKfacBlock;
-import org.kron4j.kfac.KroneckerFactors;
+import org.kron4j.core.DenseStatistics;
+import org.kron4j.core.KfacBlock;
 
 /**
  * KFRA, the Kronecker-factored recursive approximation of the Gauss-Newton matrix (Botev, Ritter
@@ -35,7 +35,7 @@ import org.kron4j.kfac.KroneckerFactors;
  * </pre>
  * with W̃_{l+1} the weights of layer l+1 without their bias column and f_l the activation of
  * layer l; expectations are batch means. Preconditioning, damping and decompositions are
- * K-FAC's ({@link DenseKfacBlock} over {@link KroneckerFactors}); only the statistics differ.
+ * K-FAC's (the core's {@link KfacBlock} over its {@link org.kron4j.core.KroneckerFactors}); only the statistics differ.
  *
  * <p><b>What the engine must capture</b> on statistics steps, and nothing else:
  * {@code LAYER_INPUTS} (for A), {@code PARAMETERS} (W̃ of every layer but the first),
@@ -97,7 +97,7 @@ public final class KfraApproximation implements CurvatureApproximation {
     /** Dense layers with a known activation. Whether the model as a whole fits is checked when it is built. */
     @Override
     public boolean supports(LayerSpec layer) {
-        return layer.kind() == LayerKind.DENSE && KNOWN_ACTIVATIONS.contains(layer.activation());
+        return layer.kind().equals(LayerKind.DENSE) && KNOWN_ACTIVATIONS.contains(layer.activation());
     }
 
     /**
@@ -109,8 +109,8 @@ public final class KfraApproximation implements CurvatureApproximation {
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
         validate(context.model());
-        KroneckerFactors factors = new KroneckerFactors(context.layer(), context.store());
-        DenseKfacBlock kfac = new DenseKfacBlock(factors, context.settings().get(OptimizerSettings.DAMPING_MODE));
+        KfacBlock kfac = KfacBlock.create(context.layer(), context.store(), DenseStatistics::new,
+                context.settings().get(OptimizerSettings.DAMPING_MODE));
         int last = context.model().size() - 1;
         return new KfraBlock(kfac, context.index() < last, context.index() > 0,
                 context.store().storagePrecision().dataType());
@@ -145,7 +145,7 @@ public final class KfraApproximation implements CurvatureApproximation {
         }
         for (int l = 0; l < model.size(); l++) {
             LayerSpec layer = model.layer(l);
-            if (layer.kind() != LayerKind.DENSE) {
+            if (!layer.kind().equals(LayerKind.DENSE)) {
                 throw new UnsupportedModelException("variant '" + NAME + "' cannot handle layer '" + layer.name()
                         + "' (" + layer + "): its recursion runs through every layer and needs each to be DENSE; "
                         + "unsupportedLayers=pass_through does not apply to KFRA");

@@ -8,18 +8,20 @@ import java.util.Optional;
 import java.util.Set;
 import org.kron4j.api.BlockStatistics;
 import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.DampingInUse;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.support.NdArrays;
-import org.kron4j.kfac.DenseKfacBlock;
-import org.kron4j.kfac.KroneckerFactors;
+import org.kron4j.core.DenseStatistics;
+import org.kron4j.core.KfacBlock;
+import org.kron4j.core.KroneckerFactors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * One dense layer under KFRA: K-FAC's {@link DenseKfacBlock} (A and G in the factor store, the
+ * One dense layer under KFRA: K-FAC's {@link KfacBlock} (A and G in the factor store, the
  * same refresh and preconditioning), whose G receives the recursively propagated H̄ instead of
  * sampled gradient outer products.
  *
@@ -48,7 +50,8 @@ final class KfraBlock implements CurvatureBlock {
     /** B·H̄_{L−1} = Σᵢ ∂²ℓᵢ/∂s²: on the last layer, added by the estimator. */
     static final String OUTPUT_HESSIAN = "H";
 
-    private final DenseKfacBlock kfac;
+    private final KfacBlock kfac;
+    private final DenseStatistics dense;
     private final boolean collectsDerivatives;
     private final boolean collectsWeights;
     private final DataType storage;
@@ -60,8 +63,9 @@ final class KfraBlock implements CurvatureBlock {
      * @param collectsWeights     whether the recursion needs this layer's W̃ (every layer but the first)
      * @param storage             the store's storage type
      */
-    KfraBlock(DenseKfacBlock kfac, boolean collectsDerivatives, boolean collectsWeights, DataType storage) {
+    KfraBlock(KfacBlock kfac, boolean collectsDerivatives, boolean collectsWeights, DataType storage) {
         this.kfac = kfac;
+        this.dense = new DenseStatistics(kfac.layer(), storage);
         this.collectsDerivatives = collectsDerivatives;
         this.collectsWeights = collectsWeights;
         this.storage = storage;
@@ -95,7 +99,7 @@ final class KfraBlock implements CurvatureBlock {
     public BlockStatistics collect(LayerCapture capture, int batchSize) {
         LayerSpec layer = layer();
         Map<String, INDArray> sums = new LinkedHashMap<>();
-        sums.put(INPUT, NdArrays.rowOuterProductSum(kfac.factors().inputsWithBias(capture)));
+        sums.put(INPUT, NdArrays.rowOuterProductSum(dense.inputRows(capture)));
         if (collectsDerivatives) {
             INDArray derivatives = capture.require(CaptureField.ACTIVATION_DERIVATIVES);
             requireShape(derivatives, CaptureField.ACTIVATION_DERIVATIVES, batchSize, layer.outputs());
@@ -142,6 +146,17 @@ final class KfraBlock implements CurvatureBlock {
     @Override
     public INDArray precondition(INDArray gradient, double damping) {
         return kfac.precondition(gradient, damping);
+    }
+
+    /** (A ⊗ H̄ + λ) vec(V): K-FAC's product with H̄ as G (see {@link KfacBlock#multiply}). */
+    @Override
+    public INDArray multiply(INDArray vector, double damping) {
+        return kfac.multiply(vector, damping);
+    }
+
+    @Override
+    public Optional<DampingInUse> dampingInUse() {
+        return kfac.dampingInUse();
     }
 
     /** A ⊗ H̄ over the column-major vec of the weights. */

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.reference.train.StepFunction;
 import org.kron4j.testkit.protocol.DigitsProtocol;
-import org.kron4j.testkit.train.StepFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -9,9 +9,9 @@ import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.exact.RandomTargets;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.RandomTargets;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

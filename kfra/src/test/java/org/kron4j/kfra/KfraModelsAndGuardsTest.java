@@ -35,7 +35,7 @@ import org.kron4j.api.optim.UnsupportedLayerPolicy;
 import org.kron4j.api.registry.Kron4jModule;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.store.Precision;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;

@@ -15,11 +15,11 @@ import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
-import org.kron4j.kfac.DenseKfacBlock;
+import org.kron4j.core.KfacBlock;
 import org.kron4j.kfac.KfacApproximation;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.exact.ExactCurvature;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.ExactCurvature;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -66,7 +66,7 @@ class KfraMonteCarloAgreementTest {
         for (int l = 0; l < SIZES.length - 1; l++) {
             double[][] kfraG = propagated(kfra, l);
             double[][] mcG = DenseMatrices.toDoubleArray(
-                    ((DenseKfacBlock) kfac.estimator().blocks().get(l)).factors().output().average());
+                    ((KfacBlock) kfac.estimator().blocks().get(l)).factors().output().average());
             // KFRA on a linear net is the exact expectation (float64 rounding only) ...
             assertThat(relativeError(kfraG, exact.outputFactor(l))).as("KFRA exact, layer %d", l).isLessThan(1e-12);
             // ... and the MC mean lies within 6 of its own standard errors of it, entry by entry.

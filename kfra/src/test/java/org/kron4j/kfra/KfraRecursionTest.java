@@ -21,9 +21,9 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.exact.ExactCurvature;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.ExactCurvature;
 
 /**
  * Tests 1–3 of the KFRA issue: H̄_l against the testkit's exact Gauss-Newton quantities (computed

@@ -26,7 +26,7 @@ import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.store.Precision;
 import org.kron4j.kfac.KfacApproximation;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.factory.Nd4j;

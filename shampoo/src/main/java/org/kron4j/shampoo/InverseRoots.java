@@ -72,10 +72,20 @@ public final class InverseRoots {
         Objects.requireNonNull(eigenvectors, "eigenvectors");
         Objects.requireNonNull(eigenvalues, "eigenvalues");
         requireExponent(exponent);
+        return power(eigenvectors, eigenvalues, epsilon, -exponent);
+    }
+
+    /**
+     * Q diag((λ + ε)^{power}) Qᵀ in float64, any real power (Shampoo's curvature × vector uses the
+     * positive power, its preconditioner the negative one).
+     *
+     * @return a new float64 n×n matrix; non-finite when some λ + ε is 0 and the power is negative
+     */
+    static INDArray power(INDArray eigenvectors, INDArray eigenvalues, double epsilon, double power) {
         return NdArrays.detached(() -> {
             INDArray q = NdArrays.copyAs(eigenvectors, DataType.DOUBLE);
             INDArray scales = Transforms.pow(NdArrays.copyAs(eigenvalues, DataType.DOUBLE).reshape(1, q.columns())
-                    .addi(epsilon), -exponent, false);
+                    .addi(epsilon), power, false);
             return q.mulRowVector(scales).mmul(q.transpose());
         });
     }

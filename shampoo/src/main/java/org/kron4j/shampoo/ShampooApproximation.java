@@ -112,8 +112,8 @@ public final class ShampooApproximation implements CurvatureApproximation {
     /** Every dense layer and every tensor of order 1 to 4. */
     @Override
     public boolean supports(LayerSpec layer) {
-        return layer.kind() == LayerKind.DENSE
-                || (layer.kind() == LayerKind.TENSOR && layer.gradientShape().length >= 1
+        return layer.kind().equals(LayerKind.DENSE)
+                || (layer.kind().equals(LayerKind.TENSOR) && layer.gradientShape().length >= 1
                         && layer.gradientShape().length <= 4);
     }
 

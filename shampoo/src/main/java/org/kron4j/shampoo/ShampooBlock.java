@@ -4,12 +4,15 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntFunction;
 import java.util.Set;
 import org.kron4j.api.BlockStatistics;
 import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.linalg.EigenDecomposition;
+import org.kron4j.api.linalg.SymmetricLinearAlgebra;
 import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.RefreshOutcome;
@@ -84,6 +87,7 @@ public final class ShampooBlock implements CurvatureBlock {
     private final StateArray diagonal;
     private final GraftState graft;
     private final boolean sameShape;
+    private final SymmetricLinearAlgebra linearAlgebra;
     private long rootFailures;
     private boolean announced;
 
@@ -125,6 +129,7 @@ public final class ShampooBlock implements CurvatureBlock {
         }
         this.graft = new GraftState(store, name, layer.gradientShape(), config);
         this.sameShape = Arrays.equals(layout.shape(), layer.gradientShape());
+        this.linearAlgebra = store.linearAlgebra();
         LOG.debug("shampoo layer '{}': {}, exponent {}, grafting {}", name, layout,
                 layout.isDiagonal() ? config.exponent(1) : config.exponent(layout.order()), config.grafting());
     }
@@ -354,18 +359,71 @@ public final class ShampooBlock implements CurvatureBlock {
     }
 
     private INDArray kroneckerDirection(INDArray gradient) {
+        return modeProducts(gradient, this::rootsOf);
+    }
+
+    /** G ×₁ M₁ ⋯ ×_k M_k on every block of the layout, the blocks reassembled in the gradient's shape. */
+    private INDArray modeProducts(INDArray gradient, IntFunction<INDArray[]> matrices) {
         INDArray merged = merged(gradient);
         List<TensorLayout.Block> blocks = layout.blocks();
         INDArray out;
         if (blocks.size() == 1) {
-            out = ModeAlgebra.apply(merged, rootsOf(0));
+            out = ModeAlgebra.apply(merged, matrices.apply(0));
         } else {
             out = Nd4j.create(storageType, layout.shape());
             for (int b = 0; b < blocks.size(); b++) {
-                out.get(blocks.get(b).indices()).assign(ModeAlgebra.apply(part(merged, b), rootsOf(b)));
+                out.get(blocks.get(b).indices()).assign(ModeAlgebra.apply(part(merged, b), matrices.apply(b)));
             }
         }
         return sameShape ? out : out.reshape('c', layout.gradientShape());
+    }
+
+    /**
+     * Curvature × vector: the inverse of Shampoo's own preconditioner (before grafting rescales it),
+     * V ×₁ (L₁ + ε₁I)^{e} ⋯ ×_k (L_k + ε_kI)^{e} on every block of the layout, e the root exponent
+     * (1/(2k) unless overridden), L_i the current statistic (scaled by the step count under
+     * {@code statistics=sum}) and ε_i the effective ε a refresh would use ({@link EpsilonMode}); for a
+     * diagonal layout V ∘ (d + ε)^{e}. The powers come from a fresh float64 eigendecomposition of the
+     * current statistics (negative eigenvalues from rounding clipped to 0), so after a refresh with
+     * {@code rootMethod=eigen} and no statistics absorbed since, the un-grafted direction of
+     * {@code multiply(v)} is v; with coupled Newton, up to its tolerance (and its relative ε uses a
+     * power-iteration λ_max, here the exact one). Shampoo ignores the driver's damping λ: ε is its
+     * damping, so {@code damping} does not enter. Pure; O(Σ d_i³) per call, for tests and
+     * diagnostics rather than every step.
+     */
+    @Override
+    public INDArray multiply(INDArray vector, double damping) {
+        if (layout.isDiagonal()) {
+            double scale = config.statistics() == StatisticsMode.SUM
+                    ? counters.value().getDouble(DIAGONAL_ABSORBED) : 1.0;
+            INDArray statistic = diagonal.value().mul(scale);
+            double epsilon = effectiveEpsilon(statistic.maxNumber().doubleValue());
+            return vector.mul(Transforms.pow(statistic.addi(epsilon), config.exponent(1), false));
+        }
+        double exponent = config.exponent(layout.order());
+        INDArray[][] powers = new INDArray[factors.length][];
+        for (int b = 0; b < factors.length; b++) {
+            powers[b] = new INDArray[factors[b].length];
+            for (int i = 0; i < factors[b].length; i++) {
+                powers[b][i] = NdArrays.as(statisticPower(factors[b][i], exponent), storageType);
+            }
+        }
+        return modeProducts(vector, b -> powers[b]);
+    }
+
+    /** (L + ε_eff I)^{power} of one statistic, in float64. */
+    private INDArray statisticPower(SymmetricFactor factor, double power) {
+        double scale = config.statistics() == StatisticsMode.SUM ? factor.absorbed() : 1.0;
+        INDArray statistic = NdArrays.copyAs(factor.average(), DataType.DOUBLE).muli(scale);
+        INDArray symmetric = statistic.add(statistic.transpose()).muli(0.5);
+        EigenDecomposition eigen = linearAlgebra.eigh(symmetric);
+        if (!eigen.succeeded()) {
+            throw new IllegalStateException("shampoo layer '" + name + "': eigendecomposition of statistic '"
+                    + factor.role() + "' failed: " + eigen.failure().orElse("?"));
+        }
+        INDArray values = Transforms.max(NdArrays.copyAs(eigen.eigenvalues(), DataType.DOUBLE), 0.0, false);
+        double epsilon = effectiveEpsilon(values.maxNumber().doubleValue());
+        return InverseRoots.power(eigen.eigenvectors(), values, epsilon, power);
     }
 
     /** The gradient in the layout's shape: the array itself when nothing is dropped or merged (any ordering). */

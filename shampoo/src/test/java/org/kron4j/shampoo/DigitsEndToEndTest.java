@@ -8,8 +8,8 @@ import org.junit.jupiter.api.Test;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.store.Precision;
+import org.kron4j.reference.train.StepFunction;
 import org.kron4j.testkit.protocol.DigitsProtocol;
-import org.kron4j.testkit.train.StepFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import org.kron4j.api.model.Loss;
+import org.kron4j.reference.exact.TinyMlp;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.TinyMlp;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.nd4j.linalg.api.buffer.DataType;

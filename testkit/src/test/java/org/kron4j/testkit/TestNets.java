@@ -3,7 +3,7 @@ package org.kron4j.testkit;
 import java.util.SplittableRandom;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;

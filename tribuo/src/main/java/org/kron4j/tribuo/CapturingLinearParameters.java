@@ -35,7 +35,7 @@ import org.tribuo.math.la.Tensor;
  * only after the step), the logits W ā, the predictions o(s) of the {@link Loss}, and the output
  * gradients g = o − y of targets y sampled from o ({@link TargetSource#MC_FISHER}), or the rows
  * of the output Hessian's square root ({@link TargetSource#EXACT}); like
- * {@code org.kron4j.testkit.mlp.ReferenceMlp}, g is per example, not divided by B.
+ * {@code org.kron4j.reference.mlp.ReferenceMlp}, g is per example, not divided by B.
  *
  * <p>The trainer swaps this object for a plain {@link LinearParameters} before it builds the model,
  * so nothing of kron4j is saved with it. Not thread-safe, like Tribuo's training loop.
@@ -92,15 +92,29 @@ final class CapturingLinearParameters extends LinearParameters implements Captur
         if (next.collectsStatistics()) {
             requireLoss(next);
         }
+        if (needsBatch(next) && loss == null) {
+            throw new IllegalStateException("objective " + objective + " is not the negative log-likelihood of a "
+                    + "distribution kron4j knows (LogMulticlass, SquaredLoss): no batch loss or Gauss-Newton products");
+        }
         this.plan = next;
+    }
+
+    /** Whether the plan asks for the batch loss or the batch oracle (which need the examples and their targets). */
+    private static boolean needsBatch(StepPlan stepPlan) {
+        return stepPlan.needs(CaptureField.BATCH_LOSS) || stepPlan.needs(CaptureField.BATCH_ORACLE);
+    }
+
+    private static boolean records(StepPlan stepPlan) {
+        return stepPlan.collectsStatistics() || needsBatch(stepPlan);
     }
 
     @Override
     public Tensor[] gradients(Pair<Double, SGDVector> score, SGDVector example) {
         pending++;
-        if (plan != null && plan.collectsStatistics()) {
+        if (plan != null && records(plan)) {
             features.add(example);
-            if (plan.needs(CaptureField.OUTPUT_GRADIENTS) && plan.targets() == TargetSource.EMPIRICAL) {
+            if ((plan.needs(CaptureField.OUTPUT_GRADIENTS) && plan.targets() == TargetSource.EMPIRICAL)
+                    || needsBatch(plan)) {
                 objectiveGradients.add(score.getB().copy());
             }
         }
@@ -121,17 +135,43 @@ final class CapturingLinearParameters extends LinearParameters implements Captur
             layer.parameters(TribuoTensors.toNd(getWeightMatrix()));
         }
         INDArray hessian = null;
+        if (records(stepPlan) && features.size() != batch) {
+            throw new IllegalStateException("recorded " + features.size() + " of the step's " + batch
+                    + " examples: expect(plan) must precede the step's examples");
+        }
         if (stepPlan.collectsStatistics()) {
-            if (features.size() != batch) {
-                throw new IllegalStateException("recorded " + features.size() + " of the step's " + batch
-                        + " examples: expect(plan) must precede the step's examples");
-            }
             hessian = fillStatistics(stepPlan, layer, batch);
+        }
+        ModelCapture capture = new ModelCapture(batch, List.of(layer.build()), hessian);
+        if (needsBatch(stepPlan)) {
+            LinearBatchOracle oracle = batchOracle(batch);
+            if (stepPlan.needs(CaptureField.BATCH_LOSS)) {
+                capture = capture.withBatchLoss(oracle.loss());
+            }
+            if (stepPlan.needs(CaptureField.BATCH_ORACLE)) {
+                capture = capture.withOracle(oracle);
+            }
         }
         pending = 0;
         features.clear();
         objectiveGradients.clear();
-        return new ModelCapture(batch, List.of(layer.build()), hessian);
+        return capture;
+    }
+
+    /**
+     * The oracle of the recorded batch at the current weights. The targets are recovered from
+     * the objective's ascent direction y − o (LogMulticlass, SquaredLoss): y = o + ascent.
+     */
+    private LinearBatchOracle batchOracle(int batch) {
+        double[][] rows = new double[batch][inputs + 1];
+        for (int i = 0; i < batch; i++) {
+            TribuoTensors.copyFeatures(features.get(i), inputs + 1, rows[i]);
+        }
+        INDArray augmented = Nd4j.create(rows);
+        INDArray weights = TribuoTensors.toNd(getWeightMatrix());
+        INDArray predictions = loss.predictions(augmented.mmul(weights.transpose()));
+        INDArray targets = predictions.add(empiricalOutputGradients(batch).negi());
+        return new LinearBatchOracle(loss, augmented, targets, weights);
     }
 
     private INDArray fillStatistics(StepPlan stepPlan, LayerCapture.Builder layer, int batch) {

@@ -12,7 +12,7 @@ import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.StepResult;
-import org.kron4j.testkit.mlp.ReferenceMlp;
+import org.kron4j.reference.mlp.ReferenceMlp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;

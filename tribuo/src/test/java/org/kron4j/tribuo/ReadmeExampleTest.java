@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.oracle.labs.mlrg.olcut.config.ConfigurationManager;
 import org.junit.jupiter.api.Test;
-import org.kron4j.testkit.data.Dataset;
-import org.kron4j.testkit.data.Datasets;
+import org.kron4j.reference.data.Dataset;
+import org.kron4j.reference.data.Datasets;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
 import org.tribuo.Trainer;
@@ -24,7 +24,7 @@ import org.tribuo.provenance.SimpleDataSourceProvenance;
 class ReadmeExampleTest {
 
     // README: begin helper
-    /** A kron4j-testkit data set as a Tribuo data set: one ArrayExample per row, features f0, f1, …. */
+    /** A kron4j-reference data set as a Tribuo data set: one ArrayExample per row, features f0, f1, …. */
     static MutableDataset<Label> toTribuo(Dataset data) {
         LabelFactory factory = new LabelFactory();
         MutableDataset<Label> out = new MutableDataset<>(new SimpleDataSourceProvenance(data.name(), factory), factory);

@@ -3,8 +3,8 @@ package org.kron4j.tribuo;
 import java.util.List;
 import java.util.Locale;
 import java.util.logging.Level;
-import org.kron4j.testkit.data.Dataset;
-import org.kron4j.testkit.data.Datasets;
+import org.kron4j.reference.data.Dataset;
+import org.kron4j.reference.data.Datasets;
 import org.tribuo.Example;
 import org.tribuo.Model;
 import org.tribuo.MutableDataset;
@@ -18,7 +18,7 @@ import org.tribuo.regression.RegressionFactory;
 import org.tribuo.regression.Regressor;
 
 /**
- * The bundled UCI data sets (kron4j-testkit) as Tribuo data sets: a seeded stratified split,
+ * The bundled UCI data sets (kron4j-reference) as Tribuo data sets: a seeded stratified split,
  * features standardised with statistics of the training part, one {@link ArrayExample} per row.
  */
 final class TribuoData {

@@ -25,5 +25,20 @@ public enum CaptureField {
     /** Per dense layer: f'(s) of the layer's activation at its pre-activations, B×m. */
     ACTIVATION_DERIVATIVES,
     /** Model: the batch mean of ∂²ℓ/∂s_L² at the output, k×k. */
-    OUTPUT_HESSIAN
+    OUTPUT_HESSIAN,
+    /**
+     * Model: the batch-mean loss with the true targets at the parameters the GRADIENT was taken
+     * at ({@link ModelCapture#batchLoss()}), the h(θ) whose gradient GRADIENT is.
+     */
+    BATCH_LOSS,
+    /**
+     * Model: a {@link BatchOracle} for this step's batch ({@link ModelCapture#oracle()}): the loss at
+     * candidate parameters and exact Gauss-Newton × vector products.
+     */
+    BATCH_ORACLE;
+
+    /** Whether the field belongs to the whole model rather than to one layer's capture. */
+    public boolean isModelField() {
+        return this == OUTPUT_HESSIAN || this == BATCH_LOSS || this == BATCH_ORACLE;
+    }
 }

@@ -82,8 +82,8 @@ public final class LayerCapture {
         }
 
         public Builder put(CaptureField field, INDArray value) {
-            if (field == CaptureField.OUTPUT_HESSIAN) {
-                throw new IllegalArgumentException("OUTPUT_HESSIAN belongs to the ModelCapture, not a layer");
+            if (field.isModelField()) {
+                throw new IllegalArgumentException(field + " belongs to the ModelCapture, not a layer");
             }
             fields.put(field, Objects.requireNonNull(value, field.name()));
             return this;

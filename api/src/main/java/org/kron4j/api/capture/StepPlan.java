@@ -27,8 +27,12 @@ public record StepPlan(long step, Set<CaptureField> fields, TargetSource targets
         return fields.contains(field);
     }
 
-    /** True on steps where curvature statistics are collected (anything beyond gradients and parameters). */
+    /**
+     * True on steps where curvature statistics are collected (anything beyond gradients,
+     * parameters, the batch loss and the batch oracle).
+     */
     public boolean collectsStatistics() {
-        return fields.stream().anyMatch(f -> f != CaptureField.GRADIENT && f != CaptureField.PARAMETERS);
+        return fields.stream().anyMatch(f -> f != CaptureField.GRADIENT && f != CaptureField.PARAMETERS
+                && f != CaptureField.BATCH_LOSS && f != CaptureField.BATCH_ORACLE);
     }
 }

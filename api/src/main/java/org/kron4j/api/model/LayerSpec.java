@@ -1,15 +1,20 @@
 package org.kron4j.api.model;
 
 import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 
 /**
- * What an engine tells the optimizer about one parameter group: its name, its layout and shape,
- * and for dense layers the activation applied to its output.
+ * What an engine tells the optimizer about one parameter group: its name, its {@link LayerKind}
+ * with the kind's dimensions and bias flag, and the activation applied to its output (when known).
+ * Everything layout-specific (the gradient's shape, the coordinates weight decay skips) is asked
+ * of the kind, so a new kind needs no change here.
  *
- * <p>For a {@link LayerKind#DENSE} layer, {@code inputs} is n (without the homogeneous 1),
- * {@code outputs} is m and the gradient shape is m×(n+1) with a bias, m×n without. For a
- * {@link LayerKind#TENSOR}, {@code shape} is the parameter tensor's shape.
+ * <p>For a {@link LayerKind#DENSE} layer the dimensions are {n, m} ({@link #inputs()} without the
+ * homogeneous 1, {@link #outputs()}) and the gradient shape is m×(n+1) with a bias, m×n without.
+ * For a {@link LayerKind#TENSOR} they are the parameter tensor's shape.
  */
 public final class LayerSpec {
     private final String name;
@@ -49,12 +54,34 @@ public final class LayerSpec {
         return new LayerSpec(name, LayerKind.TENSOR, shape, false, Activation.UNKNOWN);
     }
 
+    /**
+     * A layer of any kind, built-in or {@linkplain LayerKind#define defined} elsewhere.
+     *
+     * @param dimensions what the kind's {@link LayerKind.Layout} expects, each ≥ 1
+     * @throws IllegalArgumentException when the kind rejects the dimensions, naming the layer
+     */
+    public static LayerSpec of(String name, LayerKind kind, long[] dimensions, boolean bias, Activation activation) {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(dimensions, "dimensions");
+        try {
+            kind.layout().validate(dimensions.clone(), bias);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("layer '" + name + "': " + e.getMessage(), e);
+        }
+        return new LayerSpec(name, kind, dimensions, bias, activation);
+    }
+
     public String name() {
         return name;
     }
 
     public LayerKind kind() {
         return kind;
+    }
+
+    /** The kind's dimensions (a copy): {n, m} for a dense layer, the shape for a tensor. */
+    public long[] dimensions() {
+        return shape.clone();
     }
 
     /** Dense: n, the number of inputs without the homogeneous coordinate. */
@@ -82,9 +109,17 @@ public final class LayerSpec {
         return inputs() + (bias ? 1 : 0);
     }
 
-    /** The shape of this layer's gradient as the optimizer sees it. */
+    /** The shape of this layer's gradient as the optimizer sees it (the kind's layout decides). */
     public long[] gradientShape() {
-        return kind == LayerKind.DENSE ? new long[] {outputs(), augmentedInputs()} : shape.clone();
+        return kind.layout().gradientShape(shape.clone(), bias);
+    }
+
+    /**
+     * The regions of the gradient weight decay leaves alone (index tuples into an array of
+     * {@link #gradientShape()}), e.g. a dense layer's bias column; the kind's layout decides.
+     */
+    public List<INDArrayIndex[]> notDecayed() {
+        return kind.layout().notDecayed(shape.clone(), bias);
     }
 
     /** Number of parameters. */
@@ -97,7 +132,7 @@ public final class LayerSpec {
     }
 
     private void requireDense() {
-        if (kind != LayerKind.DENSE) {
+        if (!kind.equals(LayerKind.DENSE)) {
             throw new IllegalStateException("layer '" + name + "' is " + kind + ", not DENSE");
         }
     }
@@ -106,7 +141,7 @@ public final class LayerSpec {
     public boolean equals(Object o) {
         return o instanceof LayerSpec other
                 && name.equals(other.name)
-                && kind == other.kind
+                && kind.equals(other.kind)
                 && Arrays.equals(shape, other.shape)
                 && bias == other.bias
                 && activation == other.activation;
@@ -117,10 +152,11 @@ public final class LayerSpec {
         return Objects.hash(name, kind, Arrays.hashCode(shape), bias, activation);
     }
 
+    /** E.g. {@code fc1[dense 64->128+b, TANH]}, {@code conv[tensor [8, 3, 3, 3]]}; part of checkpoints' model check. */
     @Override
     public String toString() {
-        return kind == LayerKind.DENSE
-                ? name + "[dense " + inputs() + "->" + outputs() + (bias ? "+b" : "") + ", " + activation + "]"
-                : name + "[tensor " + Arrays.toString(shape) + "]";
+        LayerKind.Layout layout = kind.layout();
+        return name + "[" + kind.name().toLowerCase(Locale.ROOT) + " " + layout.describe(shape.clone(), bias)
+                + (layout.hasActivation() ? ", " + activation : "") + "]";
     }
 }

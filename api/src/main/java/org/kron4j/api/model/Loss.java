@@ -156,6 +156,27 @@ public enum Loss {
     /** The batch-mean loss for pre-activation outputs and targets (both B×k). */
     public abstract double meanLoss(INDArray logits, INDArray targets);
 
+    /**
+     * Per example the output Hessian times a direction, H_i u_i with H_i = ∂²ℓ_i/∂s_i² (B×k, a new
+     * array): (diag(o_i) − o_i o_iᵀ) u_i for softmax cross-entropy, o_i(1 − o_i) ∘ u_i for sigmoid
+     * cross-entropy, u_i for squared error. The Gauss-Newton × vector product of the engines
+     * applies it between their forward-mode and backward passes.
+     *
+     * @param predictions o(s), B×k
+     * @param directions  u = J v, B×k, row i belonging to example i
+     */
+    public INDArray hessianTimes(INDArray predictions, INDArray directions) {
+        return switch (this) {
+            case SOFTMAX_CROSS_ENTROPY -> {
+                INDArray weighted = predictions.mul(directions);
+                INDArray dots = weighted.sum(1).reshape(predictions.rows(), 1);
+                yield weighted.subi(predictions.mulColumnVector(dots));
+            }
+            case SIGMOID_CROSS_ENTROPY -> predictions.mul(predictions.rsub(1.0)).muli(directions);
+            case SQUARED_ERROR -> directions.dup();
+        };
+    }
+
     /** Per-example gradient ∂ℓ_i/∂s_i = o_i − y_i (B×k), the same for all three losses. */
     public INDArray perExampleGradient(INDArray predictions, INDArray targets) {
         return predictions.sub(targets);

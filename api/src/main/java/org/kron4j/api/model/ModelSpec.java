@@ -32,7 +32,7 @@ public record ModelSpec(List<LayerSpec> layers, boolean sequential, Loss loss) {
             for (int l = 1; l < layers.size(); l++) {
                 LayerSpec below = layers.get(l - 1);
                 LayerSpec above = layers.get(l);
-                if (below.kind() == LayerKind.DENSE && above.kind() == LayerKind.DENSE
+                if (below.kind().equals(LayerKind.DENSE) && above.kind().equals(LayerKind.DENSE)
                         && below.outputs() != above.inputs()) {
                     throw new IllegalArgumentException("sequential model: layer '" + below.name() + "' has "
                             + below.outputs() + " outputs but '" + above.name() + "' takes " + above.inputs());

@@ -43,4 +43,10 @@ public final class PassThroughBlock implements CurvatureBlock {
     public INDArray precondition(INDArray gradient, double damping) {
         return gradient.dup();
     }
+
+    /** The identity, as {@link #precondition}: the curvature of a layer left to plain gradient steps is taken as I. */
+    @Override
+    public INDArray multiply(INDArray vector, double damping) {
+        return vector.dup();
+    }
 }

@@ -9,6 +9,7 @@ import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
+import org.kron4j.api.model.LayerKind;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.store.SymmetricFactor;
 import org.kron4j.api.support.NdArrays;
@@ -33,6 +34,11 @@ public final class InputFactorApproximation implements CurvatureApproximation {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public boolean supports(LayerSpec layer) {
+        return layer.kind().equals(LayerKind.DENSE);
     }
 
     @Override

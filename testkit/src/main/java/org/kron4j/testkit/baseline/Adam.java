@@ -6,7 +6,7 @@ import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.optim.transform.GradientUpdater;
 import org.kron4j.api.optim.transform.ScaleByAdam;
 import org.kron4j.api.optim.transform.TransformChain;
-import org.kron4j.testkit.train.StepFunction;
+import org.kron4j.reference.train.StepFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

@@ -1,9 +1,9 @@
 package org.kron4j.testkit.oracle;
 
 import java.util.Arrays;
+import org.kron4j.reference.exact.DoubleMatrices;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * Plain-Java {@code double} matrix helpers for oracles: small, obviously correct, and sharing no
@@ -14,6 +14,11 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p>Conventions follow kron4j's: {@link #vec} stacks columns (column-major), so entry
  * {@code W[r][c]} of an m×n matrix lands at index {@code r + m·c}, and
  * {@code vec(G V A) = (Aᵀ ⊗ G) vec(V)} with {@link #kron} the standard Kronecker product.
+ *
+ * <p>The elementary operations, the relative errors and the ND4J conversions are those of the
+ * reference module's {@link DoubleMatrices} (what {@code ExactCurvature} is built from), offered
+ * here under the same names; this class adds the solvers, decompositions and comparisons only
+ * tests need.
  *
  * <p>Everything is O(n³) or worse and meant for matrices up to a few hundred rows.
  */
@@ -37,11 +42,7 @@ public final class DenseMatrices {
 
     /** The n×n identity. */
     public static double[][] identity(int n) {
-        double[][] eye = new double[n][n];
-        for (int i = 0; i < n; i++) {
-            eye[i][i] = 1.0;
-        }
-        return eye;
+        return DoubleMatrices.identity(n);
     }
 
     /** A rows×cols matrix of zeros. */
@@ -51,11 +52,7 @@ public final class DenseMatrices {
 
     /** A deep copy. */
     public static double[][] copy(double[][] a) {
-        double[][] out = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = a[i].clone();
-        }
-        return out;
+        return DoubleMatrices.copy(a);
     }
 
     /** The diagonal matrix with the given diagonal. */
@@ -78,69 +75,24 @@ public final class DenseMatrices {
 
     /** u vᵀ. */
     public static double[][] outer(double[] u, double[] v) {
-        double[][] out = new double[u.length][v.length];
-        for (int i = 0; i < u.length; i++) {
-            for (int j = 0; j < v.length; j++) {
-                out[i][j] = u[i] * v[j];
-            }
-        }
-        return out;
+        return DoubleMatrices.outer(u, v);
     }
 
     // ---------------------------------------------------------------- arithmetic
 
     /** Aᵀ. */
     public static double[][] transpose(double[][] a) {
-        int rows = a.length;
-        int cols = rows == 0 ? 0 : a[0].length;
-        double[][] out = new double[cols][rows];
-        for (int i = 0; i < rows; i++) {
-            for (int j = 0; j < cols; j++) {
-                out[j][i] = a[i][j];
-            }
-        }
-        return out;
+        return DoubleMatrices.transpose(a);
     }
 
     /** A B. */
     public static double[][] multiply(double[][] a, double[][] b) {
-        int n = a.length;
-        int inner = b.length;
-        int p = inner == 0 ? 0 : b[0].length;
-        if (n > 0 && a[0].length != inner) {
-            throw new IllegalArgumentException("cannot multiply " + n + "×" + a[0].length + " by " + inner + "×" + p);
-        }
-        double[][] out = new double[n][p];
-        for (int i = 0; i < n; i++) {
-            double[] row = out[i];
-            for (int k = 0; k < inner; k++) {
-                double aik = a[i][k];
-                if (aik == 0.0) {
-                    continue;
-                }
-                double[] bk = b[k];
-                for (int j = 0; j < p; j++) {
-                    row[j] += aik * bk[j];
-                }
-            }
-        }
-        return out;
+        return DoubleMatrices.multiply(a, b);
     }
 
     /** A x. */
     public static double[] multiply(double[][] a, double[] x) {
-        double[] out = new double[a.length];
-        for (int i = 0; i < a.length; i++) {
-            if (a[i].length != x.length) {
-                throw new IllegalArgumentException("cannot multiply a row of " + a[i].length + " by " + x.length);
-            }
-            double sum = 0.0;
-            for (int j = 0; j < x.length; j++) {
-                sum += a[i][j] * x[j];
-            }
-            out[i] = sum;
-        }
-        return out;
+        return DoubleMatrices.multiply(a, x);
     }
 
     /** Aᵀ B without forming Aᵀ. */
@@ -150,15 +102,7 @@ public final class DenseMatrices {
 
     /** A + B. */
     public static double[][] add(double[][] a, double[][] b) {
-        requireSameShape(a, b);
-        double[][] out = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = new double[a[i].length];
-            for (int j = 0; j < a[i].length; j++) {
-                out[i][j] = a[i][j] + b[i][j];
-            }
-        }
-        return out;
+        return DoubleMatrices.add(a, b);
     }
 
     /** A − B. */
@@ -168,27 +112,12 @@ public final class DenseMatrices {
 
     /** c A. */
     public static double[][] scale(double[][] a, double c) {
-        double[][] out = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = new double[a[i].length];
-            for (int j = 0; j < a[i].length; j++) {
-                out[i][j] = c * a[i][j];
-            }
-        }
-        return out;
+        return DoubleMatrices.scale(a, c);
     }
 
     /** A ∘ B (element-wise). */
     public static double[][] hadamard(double[][] a, double[][] b) {
-        requireSameShape(a, b);
-        double[][] out = new double[a.length][];
-        for (int i = 0; i < a.length; i++) {
-            out[i] = new double[a[i].length];
-            for (int j = 0; j < a[i].length; j++) {
-                out[i][j] = a[i][j] * b[i][j];
-            }
-        }
-        return out;
+        return DoubleMatrices.hadamard(a, b);
     }
 
     /** A + c I for a square A. */
@@ -231,58 +160,22 @@ public final class DenseMatrices {
      * {@code (A⊗B)[i·r + k][j·s + l] = A[i][j]·B[k][l]}.
      */
     public static double[][] kron(double[][] a, double[][] b) {
-        int p = a.length;
-        int q = p == 0 ? 0 : a[0].length;
-        int r = b.length;
-        int s = r == 0 ? 0 : b[0].length;
-        double[][] out = new double[p * r][q * s];
-        for (int i = 0; i < p; i++) {
-            for (int j = 0; j < q; j++) {
-                double aij = a[i][j];
-                for (int k = 0; k < r; k++) {
-                    for (int l = 0; l < s; l++) {
-                        out[i * r + k][j * s + l] = aij * b[k][l];
-                    }
-                }
-            }
-        }
-        return out;
+        return DoubleMatrices.kron(a, b);
     }
 
     /** vec(A), column-major: entry A[r][c] of an m×n matrix goes to index r + m·c. */
     public static double[] vec(double[][] a) {
-        int m = a.length;
-        int n = m == 0 ? 0 : a[0].length;
-        double[] out = new double[m * n];
-        for (int c = 0; c < n; c++) {
-            for (int r = 0; r < m; r++) {
-                out[r + m * c] = a[r][c];
-            }
-        }
-        return out;
+        return DoubleMatrices.vec(a);
     }
 
     /** The inverse of {@link #vec}: an m×n matrix from a column-major vector of length m·n. */
     public static double[][] unvec(double[] v, int rows, int cols) {
-        if (v.length != rows * cols) {
-            throw new IllegalArgumentException("length " + v.length + " is not " + rows + "×" + cols);
-        }
-        double[][] out = new double[rows][cols];
-        for (int c = 0; c < cols; c++) {
-            for (int r = 0; r < rows; r++) {
-                out[r][c] = v[r + rows * c];
-            }
-        }
-        return out;
+        return DoubleMatrices.unvec(v, rows, cols);
     }
 
     /** The sub-matrix of {@code rows}×{@code cols} entries starting at (row0, col0). */
     public static double[][] block(double[][] a, int row0, int col0, int rows, int cols) {
-        double[][] out = new double[rows][cols];
-        for (int i = 0; i < rows; i++) {
-            System.arraycopy(a[row0 + i], col0, out[i], 0, cols);
-        }
-        return out;
+        return DoubleMatrices.block(a, row0, col0, rows, cols);
     }
 
     // ---------------------------------------------------------------- solvers
@@ -507,32 +400,12 @@ public final class DenseMatrices {
 
     /** ‖actual − expected‖₂ / ‖expected‖₂, the relative error of a vector against its reference. */
     public static double relativeError(double[] actual, double[] expected) {
-        if (actual.length != expected.length) {
-            throw new IllegalArgumentException("lengths differ: " + actual.length + " vs " + expected.length);
-        }
-        double diff = 0.0;
-        double norm = 0.0;
-        for (int i = 0; i < expected.length; i++) {
-            double d = actual[i] - expected[i];
-            diff += d * d;
-            norm += expected[i] * expected[i];
-        }
-        return Math.sqrt(diff / norm);
+        return DoubleMatrices.relativeError(actual, expected);
     }
 
     /** ‖actual − expected‖_F / ‖expected‖_F, the relative error of a matrix against its reference. */
     public static double relativeError(double[][] actual, double[][] expected) {
-        requireSameShape(actual, expected);
-        double diff = 0.0;
-        double norm = 0.0;
-        for (int i = 0; i < expected.length; i++) {
-            for (int j = 0; j < expected[i].length; j++) {
-                double d = actual[i][j] - expected[i][j];
-                diff += d * d;
-                norm += expected[i][j] * expected[i][j];
-            }
-        }
-        return Math.sqrt(diff / norm);
+        return DoubleMatrices.relativeError(actual, expected);
     }
 
     /** max |A| over all entries. */
@@ -565,27 +438,12 @@ public final class DenseMatrices {
 
     /** The values of a matrix (or a vector, as one row) as {@code double[rows][cols]}, in any data type. */
     public static double[][] toDoubleArray(INDArray array) {
-        INDArray asDouble = array.dataType() == DataType.DOUBLE ? array : array.castTo(DataType.DOUBLE);
-        if (asDouble.rank() == 1) {
-            return new double[][] {asDouble.toDoubleVector()};
-        }
-        if (asDouble.rank() != 2) {
-            throw new IllegalArgumentException("expected a matrix, got rank " + asDouble.rank());
-        }
-        // one bulk copy to the host (toDoubleMatrix() fetches row by row, slow for tall matrices)
-        int rows = asDouble.rows();
-        int cols = asDouble.columns();
-        double[] flat = asDouble.dup('c').data().asDouble();
-        double[][] out = new double[rows][cols];
-        for (int r = 0; r < rows; r++) {
-            System.arraycopy(flat, r * cols, out[r], 0, cols);
-        }
-        return out;
+        return DoubleMatrices.toDoubleArray(array);
     }
 
     /** A c-ordered ND4J matrix of the given type holding these values. */
     public static INDArray toINDArray(double[][] a, DataType type) {
-        return Nd4j.create(a).castTo(type);
+        return DoubleMatrices.toINDArray(a, type);
     }
 
     /** An m×n ND4J matrix whose column-major vec is {@code v}. */

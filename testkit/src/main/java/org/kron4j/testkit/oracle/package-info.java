@@ -1,7 +1,7 @@
 /**
- * Exact curvature oracles in plain Java {@code double}, independent of ND4J so that they can
- * judge ND4J code: per-example Jacobians of tiny MLPs, the exact Fisher / Gauss-Newton matrix,
- * the empirical Fisher, per-layer blocks, exact Kronecker factor expectations and the
- * quantities KFRA propagates; plus the dense matrix helpers they are built from.
+ * Dense matrix helpers in plain Java {@code double} for oracles, independent of ND4J so that they
+ * can judge ND4J code: the elementary operations of the reference module's exact curvature
+ * ({@link org.kron4j.reference.exact.DoubleMatrices}) under the same names, plus solvers,
+ * decompositions and comparisons.
  */
 package org.kron4j.testkit.oracle;

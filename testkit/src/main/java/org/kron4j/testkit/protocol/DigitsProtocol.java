@@ -7,13 +7,13 @@ import java.util.OptionalInt;
 import java.util.function.Function;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
+import org.kron4j.reference.data.Dataset;
+import org.kron4j.reference.data.Datasets;
+import org.kron4j.reference.mlp.ReferenceMlp;
+import org.kron4j.reference.train.StepFunction;
+import org.kron4j.reference.train.TrainingResult;
+import org.kron4j.reference.train.TrainingRun;
 import org.kron4j.testkit.baseline.SgdMomentum;
-import org.kron4j.testkit.data.Dataset;
-import org.kron4j.testkit.data.Datasets;
-import org.kron4j.testkit.mlp.ReferenceMlp;
-import org.kron4j.testkit.train.StepFunction;
-import org.kron4j.testkit.train.TrainingResult;
-import org.kron4j.testkit.train.TrainingRun;
 
 /**
  * The foundation's end-to-end protocol, shared by every variant's test so that all of them are

@@ -4,15 +4,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import org.kron4j.api.capture.CaptureField;
-import org.kron4j.api.model.LayerKind;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.INDArrayIndex;
 
 /**
- * L2 weight decay: u ← u + wd·θ, with θ the captured parameters in u's precision and the bias
- * column of dense layers excluded (biases are not decayed). With wd = 0 the updates pass through
+ * L2 weight decay: u ← u + wd·θ, with θ the captured parameters in u's precision and the
+ * layer's {@link LayerSpec#notDecayed()} regions excluded (a dense layer's bias column). With wd = 0 the updates pass through
  * unchanged and no parameters are requested. Needs the context's model and capture. Stateless.
  */
 public final class AddWeightDecay implements UpdateTransform {
@@ -37,8 +36,8 @@ public final class AddWeightDecay implements UpdateTransform {
             LayerSpec layer = context.model().layer(i);
             INDArray decay = NdArrays.copyAs(context.capture().layer(i).require(CaptureField.PARAMETERS),
                     update.dataType()).muli(weightDecay);
-            if (layer.kind() == LayerKind.DENSE && layer.hasBias()) {
-                decay.get(NDArrayIndex.all(), NDArrayIndex.point(layer.inputs())).assign(0.0);
+            for (INDArrayIndex[] region : layer.notDecayed()) {
+                decay.get(region).assign(0.0);
             }
             result.add(decay.addi(update));
         }

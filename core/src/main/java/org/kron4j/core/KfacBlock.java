@@ -1,0 +1,195 @@
+package org.kron4j.core;
+
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.kron4j.api.BlockStatistics;
+import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.DampingInUse;
+import org.kron4j.api.capture.CaptureField;
+import org.kron4j.api.capture.LayerCapture;
+import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.optim.DampingMode;
+import org.kron4j.api.support.NdArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * K-FAC for any layer whose gradient is an m×c matrix (Martens and Grosse 2015; for a dense layer
+ * c = n+1): the curvature block approximated by A ⊗ G, with A (c×c) and G (m×m) filled by the
+ * layer kind's {@link FactorStatistics}.
+ *
+ * <ul>
+ *   <li>{@link DampingMode#FACTORED}: refresh computes (A + π√λ I)⁻¹ and (G + √λ/π I)⁻¹ by
+ *       Cholesky; a direction is G_d⁻¹ V A_d⁻¹, two products, O(m²c + mc²).</li>
+ *   <li>{@link DampingMode#EIGEN}: refresh eigendecomposes A and G; a direction is
+ *       Q_G [(Q_Gᵀ V Q_A) ⊘ (λ_G λ_Aᵀ + λ)] Q_Aᵀ, the exact (A ⊗ G + λI)⁻¹ vec(V), four products.</li>
+ * </ul>
+ * A refresh costs O(c³ + m³) instead of the O(c³m³) of inverting the block itself.
+ * Before the first successful refresh the block passes gradients through unchanged.
+ *
+ * <p><b>Curvature × vector</b> ({@link #multiply}) uses the current moving averages A and G, damped
+ * as a refresh with the same λ would damp them: factored, (G + √λ/π I) V (A + π√λ I) with π from
+ * the current averages; eigen, G V A + λV. So {@code precondition(multiply(v, λ), λ)} = v right
+ * after {@code refresh(λ)} when no statistics were absorbed since and the store raised no damping
+ * ({@link #dampingInUse()} shows a raise).
+ *
+ * <p>Memory: 2(c² + m²) values in storage precision (averages plus one decomposition each).
+ */
+public final class KfacBlock implements CurvatureBlock {
+    private static final Logger LOG = LoggerFactory.getLogger(KfacBlock.class);
+
+    private final KroneckerFactors factors;
+    private final FactorStatistics statistics;
+    private final DampingMode mode;
+    private boolean warnedPassThrough;
+    private double refreshDamping = Double.NaN;
+    private double preconditionDamping = Double.NaN;
+
+    /**
+     * @param factors    A and G in the store
+     * @param statistics what fills them, for the layer's kind
+     * @param mode       how damping is applied
+     */
+    public KfacBlock(KroneckerFactors factors, FactorStatistics statistics, DampingMode mode) {
+        this.factors = factors;
+        this.statistics = statistics;
+        this.mode = mode;
+    }
+
+    /**
+     * The block of a layer: its factors registered in the store, filled by the kind's statistics.
+     */
+    public static KfacBlock create(LayerSpec layer, org.kron4j.api.store.FactorStore store,
+            FactorStatistics.Factory statistics, DampingMode mode) {
+        KroneckerFactors factors = new KroneckerFactors(layer, store);
+        return new KfacBlock(factors, statistics.create(layer, store.storagePrecision().dataType()), mode);
+    }
+
+    public KroneckerFactors factors() {
+        return factors;
+    }
+
+    /** The layer kind's statistics this block collects with. */
+    public FactorStatistics statistics() {
+        return statistics;
+    }
+
+    public DampingMode dampingMode() {
+        return mode;
+    }
+
+    @Override
+    public LayerSpec layer() {
+        return factors.layer();
+    }
+
+    @Override
+    public Set<CaptureField> statisticsFields() {
+        return statistics.fields();
+    }
+
+    @Override
+    public BlockStatistics collect(LayerCapture capture, int batchSize) {
+        return statistics.collect(capture, batchSize);
+    }
+
+    @Override
+    public void absorb(BlockStatistics statistics) {
+        factors.absorb(statistics);
+    }
+
+    @Override
+    public void refresh(double damping) {
+        if (mode == DampingMode.FACTORED) {
+            double pi = factors.pi();
+            double root = Math.sqrt(damping);
+            factors.input().refreshInverse(pi * root);
+            factors.output().refreshInverse(root / pi);
+            refreshDamping = damping;
+        } else {
+            factors.input().refreshEigen();
+            factors.output().refreshEigen();
+        }
+    }
+
+    @Override
+    public INDArray precondition(INDArray gradient, double damping) {
+        if (mode == DampingMode.FACTORED) {
+            Optional<INDArray> inputInverse = factors.input().inverse();
+            Optional<INDArray> outputInverse = factors.output().inverse();
+            if (inputInverse.isPresent() && outputInverse.isPresent()) {
+                return KroneckerAlgebra.applyInverses(outputInverse.get(), gradient, inputInverse.get());
+            }
+        } else {
+            Optional<INDArray> inputVectors = factors.input().eigenvectors();
+            Optional<INDArray> outputVectors = factors.output().eigenvectors();
+            if (inputVectors.isPresent() && outputVectors.isPresent()) {
+                INDArray denominators = KroneckerAlgebra.kroneckerEigenvalues(
+                        factors.output().eigenvalues().orElseThrow(), factors.input().eigenvalues().orElseThrow(),
+                        damping);
+                preconditionDamping = damping;
+                return KroneckerAlgebra.applyEigenInverse(outputVectors.get(), gradient, inputVectors.get(),
+                        denominators);
+            }
+        }
+        if (!warnedPassThrough) {
+            warnedPassThrough = true;
+            LOG.warn("{}: no decomposition available yet; passing the gradient through", layer().name());
+        }
+        return gradient.dup();
+    }
+
+    /**
+     * (A ⊗ G + λ) vec(V) from the current averages, λ applied as {@link #refresh} applies it (see
+     * the class comment); λ = 0 gives (A ⊗ G) vec(V) = vec(G V A).
+     */
+    @Override
+    public INDArray multiply(INDArray vector, double damping) {
+        if (!(damping >= 0) || Double.isInfinite(damping)) {
+            throw new IllegalArgumentException("damping must be in [0, ∞), got " + damping);
+        }
+        INDArray a = factors.input().average();
+        INDArray g = factors.output().average();
+        if (mode == DampingMode.FACTORED) {
+            double pi = factors.pi();
+            double root = Math.sqrt(damping);
+            return KroneckerAlgebra.applyDampedFactors(g, root / pi, vector, a, pi * root);
+        }
+        INDArray product = KroneckerAlgebra.applyDampedFactors(g, 0, vector, a, 0);
+        return damping == 0 ? product : product.addi(vector.mul(damping));
+    }
+
+    /**
+     * Factored: the request of the last refresh, the dampings of the inverses in use per factor
+     * ("A", "G") and their product as the applied λ (λ itself unless the store raised one). Eigen:
+     * the λ of the last preconditioning, applied exactly.
+     */
+    @Override
+    public Optional<DampingInUse> dampingInUse() {
+        if (mode == DampingMode.FACTORED) {
+            if (factors.input().inverse().isEmpty() || factors.output().inverse().isEmpty()) {
+                return Optional.empty();
+            }
+            double inputDamping = factors.input().inverseDamping();
+            double outputDamping = factors.output().inverseDamping();
+            return Optional.of(new DampingInUse(refreshDamping, inputDamping * outputDamping,
+                    Map.of(KroneckerFactors.INPUT, inputDamping, KroneckerFactors.OUTPUT, outputDamping)));
+        }
+        return Double.isNaN(preconditionDamping) ? Optional.empty()
+                : Optional.of(DampingInUse.exact(preconditionDamping));
+    }
+
+    /** A ⊗ G over the column-major vec of the m×c weights. */
+    @Override
+    public Optional<INDArray> curvatureMatrix() {
+        return Optional.of(NdArrays.detached(
+                () -> KroneckerAlgebra.kron(factors.input().average(), factors.output().average())));
+    }
+
+    @Override
+    public String toString() {
+        return "KfacBlock{" + layer() + ", " + mode + "}";
+    }
+}

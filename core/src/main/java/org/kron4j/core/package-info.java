@@ -1,0 +1,9 @@
+/**
+ * The Kronecker-factored core shared by K-FAC, EKFAC and KFRA: the A/G factor lifecycle
+ * ({@link org.kron4j.core.KroneckerFactors}: moving averages and refresh through the factor
+ * store), the block that preconditions and multiplies with A ⊗ G ({@link org.kron4j.core.KfacBlock}),
+ * the per-layer-kind statistics ({@link org.kron4j.core.FactorStatistics},
+ * {@link org.kron4j.core.DenseStatistics}) chosen through a {@link org.kron4j.core.LayerKindMap},
+ * and Kronecker algebra without forming products ({@link org.kron4j.core.KroneckerAlgebra}).
+ */
+package org.kron4j.core;

@@ -1,0 +1,10 @@
+/**
+ * Exact curvature of tiny MLPs in plain Java {@code double}, independent of ND4J so that it can
+ * judge ND4J code (the curvature check of {@code kron4j verify} and the variants' tests): a
+ * {@link org.kron4j.reference.exact.TinyMlp} mirroring the reference MLP's layout, its exact
+ * Fisher / Gauss-Newton matrix, empirical Fisher, per-layer blocks, exact Kronecker factor
+ * expectations and the quantities KFRA propagates
+ * ({@link org.kron4j.reference.exact.ExactCurvature}), valid random targets per loss, and the
+ * dense matrix helpers these are built from.
+ */
+package org.kron4j.reference.exact;
