@@ -16,6 +16,7 @@ import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.OptimizerSettings;
+import org.kron4j.api.settings.Setting;
 import org.kron4j.kfac.DenseKfacBlock;
 import org.kron4j.kfac.KroneckerFactors;
 
@@ -86,6 +87,15 @@ public final class KfraApproximation implements CurvatureApproximation {
     @Override
     public String name() {
         return NAME;
+    }
+
+    private static final List<Setting<?>> DRIVER_SETTINGS = OptimizerSettings.ALL.stream()
+            .filter(s -> s != OptimizerSettings.TARGETS).toList();
+
+    /** Every driver setting but {@code targets}: KFRA samples nothing. */
+    @Override
+    public List<Setting<?>> driverSettings() {
+        return DRIVER_SETTINGS;
     }
 
     @Override
