@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 import org.kron4j.api.optim.KroneckerOptimizer;
-import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.testkit.protocol.DigitsProtocol;
 import org.kron4j.testkit.train.StepFunction;
 import org.slf4j.Logger;
@@ -25,9 +25,9 @@ class KfraDigitsTest {
 
     @Test
     void digits_kfraReachesTargetInFewerStepsThanBestSgdMomentum() {
-        VariantSpec spec = VariantSpec.parse(KFRA);
-        int[] kfra = DigitsProtocol.stepsToTarget(net -> StepFunction.of(KroneckerOptimizer.builder(
-                new KfraApproximation()).model(net.modelSpec()).parseAll(spec.settings()).build()));
+        OptimizerConfig config = OptimizerConfig.parse(new KfraApproximation(), KFRA);
+        int[] kfra = DigitsProtocol.stepsToTarget(net -> StepFunction.of(KroneckerOptimizer.builder(config)
+                .model(net.modelSpec()).build()));
         DigitsProtocol.Baseline sgd = DigitsProtocol.bestSgdMomentum();
         String report = DigitsProtocol.report(KFRA, kfra, sgd);
         LOG.info(report);
