@@ -9,9 +9,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.kron4j.api.CurvatureApproximation;
-import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.settings.Setting;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.Settings;
 import org.kron4j.api.settings.VariantSpec;
 
@@ -31,8 +32,13 @@ import org.kron4j.api.settings.VariantSpec;
  * @param settings      every setting of the method's schema, in schema order; {@code learningRate}
  *                      holds the sweep as "a|b|c"
  * @param learningRates the learning rates to try, at least one
+ * @param values        the same settings typed and validated (the first learning rate of the sweep);
+ *                      what engines read
+ * @param config        for a kron4j variant, its configuration (the first learning rate); null for a
+ *                      baseline
  */
-record MethodConfig(String label, String method, Map<String, String> settings, List<Double> learningRates) {
+record MethodConfig(String label, String method, Map<String, String> settings, List<Double> learningRates,
+        Settings values, OptimizerConfig config) {
     static final String LABEL_KEY = "label";
     static final String LEARNING_RATE = "learningRate";
 
@@ -53,11 +59,12 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
         return learningRates.size() > 1;
     }
 
-    /** Every setting but the learning rate, for building the method at one rate of the sweep. */
-    Map<String, String> settingsWithoutRate() {
-        Map<String, String> rest = new LinkedHashMap<>(settings);
-        rest.remove(LEARNING_RATE);
-        return rest;
+    /** The kron4j configuration at one rate of the sweep. */
+    OptimizerConfig config(double learningRate) {
+        if (config == null) {
+            throw new IllegalStateException(method + " is a baseline, not a kron4j variant");
+        }
+        return config.with(OptimizerSettings.LEARNING_RATE, learningRate);
     }
 
     /** The spec string that rebuilds this method ({@code method:key=value,...}, label included when it differs). */
@@ -190,16 +197,23 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
                 .orElseThrow(() -> new IllegalStateException(name + " has no learningRate setting"));
         List<Double> rates = rateText == null ? List.of(((Number) rateSetting.defaultValue()).doubleValue())
                 : rates(rateText, rateSetting, label);
-        Settings.Builder builder = Settings.builder(schema);
+        Settings values;
+        OptimizerConfig config = null;
         try {
-            builder.parseAll(merged);
-            builder.set(LEARNING_RATE, rates.get(0));
+            Optional<Baseline> baseline = Baseline.find(name);
+            if (baseline.isPresent()) {
+                values = Settings.builder(schema).parseAll(merged).set(LEARNING_RATE, rates.get(0)).build();
+            } else {
+                config = OptimizerConfig.builder(variant(name, registry)).parseAll(merged)
+                        .set(OptimizerSettings.LEARNING_RATE, rates.get(0)).build();
+                values = config.settings();
+            }
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new BadInputException(label + ": " + e.getMessage());
         }
-        Map<String, String> all = new LinkedHashMap<>(builder.build().asText());
+        Map<String, String> all = new LinkedHashMap<>(values.asText());
         all.put(LEARNING_RATE, String.join("|", rates.stream().map(String::valueOf).toList()));
-        return new MethodConfig(label, name, all, rates);
+        return new MethodConfig(label, name, all, rates, values, config);
     }
 
     /** The schema of a baseline or of a variant on the class path. */
@@ -208,7 +222,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
         if (baseline.isPresent()) {
             return baseline.get().schema();
         }
-        return KroneckerOptimizer.schema(variant(name, registry));
+        return OptimizerConfig.schema(variant(name, registry));
     }
 
     /** The variant of that name, or a {@link BadInputException} naming it and what is available. */

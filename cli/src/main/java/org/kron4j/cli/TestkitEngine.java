@@ -1,7 +1,6 @@
 package org.kron4j.cli;
 
 import java.util.List;
-import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.optim.KroneckerOptimizer;
@@ -52,16 +51,14 @@ final class TestkitEngine implements TrainingEngine {
         KroneckerOptimizer optimizer = null;
         var baseline = method.baseline();
         if (baseline.isPresent()) {
-            var s = method.settings();
+            var s = method.values();
             rule = switch (baseline.get()) {
-                case SGD -> new NesterovSgd(learningRate, Double.parseDouble(s.get("momentum")));
-                case ADAM -> new Adam(learningRate, Double.parseDouble(s.get("beta1")),
-                        Double.parseDouble(s.get("beta2")), Double.parseDouble(s.get("epsilon")));
+                case SGD -> new NesterovSgd(learningRate, s.get(BaselineSettings.MOMENTUM));
+                case ADAM -> new Adam(learningRate, s.get(BaselineSettings.BETA1), s.get(BaselineSettings.BETA2),
+                        s.get(BaselineSettings.EPSILON));
             };
         } else {
-            CurvatureApproximation variant = MethodConfig.variant(method.method(), registry);
-            optimizer = KroneckerOptimizer.builder(variant).model(mlp.modelSpec()).parseAll(method.settingsWithoutRate())
-                    .learningRate(learningRate).build();
+            optimizer = KroneckerOptimizer.builder(method.config(learningRate)).model(mlp.modelSpec()).build();
             rule = StepFunction.of(optimizer);
         }
         LOG.debug("testkit trainer {} lr={} seed={}", method.label(), learningRate, seed);

@@ -245,8 +245,8 @@ public final class OptimizerConfig {
         return settings.asText();
     }
 
-    /** The spec string of the explicitly set values: {@code "kfac:damping=0.1,tInv=5"}. */
-    public String spec() {
+    /** The explicitly set values in textual form, in schema order (defaults left out). */
+    public Map<String, String> givenText() {
         Map<String, String> given = new LinkedHashMap<>();
         Map<String, String> text = settings.asText();
         for (Setting<?> s : settings.schema()) {
@@ -254,7 +254,12 @@ public final class OptimizerConfig {
                 given.put(s.name(), text.get(s.name()));
             }
         }
-        return new VariantSpec(variant.name(), given).toString();
+        return java.util.Collections.unmodifiableMap(given);
+    }
+
+    /** The spec string of the explicitly set values: {@code "kfac:damping=0.1,tInv=5"}. */
+    public String spec() {
+        return new VariantSpec(variant.name(), givenText()).toString();
     }
 
     @Override
@@ -271,6 +276,68 @@ public final class OptimizerConfig {
     @Override
     public String toString() {
         return variant.name() + settings.asText();
+    }
+
+    /**
+     * Typed fallback values a harness applies to configurations (e.g. the CLI's curvature check:
+     * float64, exact targets): each is applied to a configuration whose variant has the setting
+     * and did not set it explicitly; settings a variant does not have are skipped.
+     */
+    public static final class Defaults {
+        private final Map<Setting<?>, Object> values;
+
+        private Defaults(Map<Setting<?>, Object> values) {
+            this.values = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(values));
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        /** The configuration with every applicable default it did not set. */
+        public OptimizerConfig applyTo(OptimizerConfig config) {
+            OptimizerConfig out = config;
+            for (Map.Entry<Setting<?>, Object> entry : values.entrySet()) {
+                out = apply(out, entry.getKey(), entry.getValue());
+            }
+            return out;
+        }
+
+        private static <T> OptimizerConfig apply(OptimizerConfig config, Setting<T> setting, Object value) {
+            boolean inSchema = config.settings().schema().stream().anyMatch(s -> s.name().equals(setting.name()));
+            if (!inSchema || config.isSet(setting)) {
+                return config;
+            }
+            return config.with(setting, setting.type().cast(value));
+        }
+
+        /** The defaults in textual form, in the order given. */
+        public Map<String, String> asText() {
+            Map<String, String> text = new LinkedHashMap<>();
+            values.forEach((setting, value) -> text.put(setting.name(), format(setting, value)));
+            return java.util.Collections.unmodifiableMap(text);
+        }
+
+        private static <T> String format(Setting<T> setting, Object value) {
+            return setting.format(setting.type().cast(value));
+        }
+
+        /** Collects defaults, each validated when put. */
+        public static final class Builder {
+            private final Map<Setting<?>, Object> values = new LinkedHashMap<>();
+
+            private Builder() {
+            }
+
+            public <T> Builder put(Setting<T> setting, T value) {
+                values.put(setting, setting.validate(value));
+                return this;
+            }
+
+            public Defaults build() {
+                return new Defaults(values);
+            }
+        }
     }
 
     /**
