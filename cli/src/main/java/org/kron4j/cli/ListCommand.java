@@ -1,5 +1,9 @@
 package org.kron4j.cli;
 
+import org.kron4j.cli.ablation.Baseline;
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.ablation.Presets;
+import org.kron4j.cli.data.DataCatalog;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
                 + "default, allowed values, description, and the preset 'kron4j ablate' starts from. Then the "
                 + "baselines, data sets and models 'ablate' accepts."},
         footer = {"", "Exit codes: 0 ok, 2 an unknown variant was named."})
-final class ListCommand implements Callable<Integer> {
+public final class ListCommand implements Callable<Integer> {
     @ParentCommand
     private Kron4jCommand parent;
 

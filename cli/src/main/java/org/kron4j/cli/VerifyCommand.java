@@ -1,5 +1,8 @@
 package org.kron4j.cli;
 
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.engine.ModelShape;
+import org.kron4j.cli.verify.CurvatureCheck;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +29,7 @@ import picocli.CommandLine.ParentCommand;
                     + "kfra must be at rounding level there: that is the pass/fail part.",
             ""},
         footer = {"", "Exit codes: 0 every variant passed, 1 a variant is not exact on one example, 2 bad input."})
-final class VerifyCommand implements Callable<Integer> {
+public final class VerifyCommand implements Callable<Integer> {
     @ParentCommand
     private Kron4jCommand parent;
 

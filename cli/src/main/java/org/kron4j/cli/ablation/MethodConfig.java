@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
+import org.kron4j.cli.BadInputException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -37,30 +38,30 @@ import org.kron4j.api.settings.VariantSpec;
  * @param config        for a kron4j variant, its configuration (the first learning rate); null for a
  *                      baseline
  */
-record MethodConfig(String label, String method, Map<String, String> settings, List<Double> learningRates,
+public record MethodConfig(String label, String method, Map<String, String> settings, List<Double> learningRates,
         Settings values, OptimizerConfig config) {
-    static final String LABEL_KEY = "label";
-    static final String LEARNING_RATE = "learningRate";
+    public static final String LABEL_KEY = "label";
+    public static final String LEARNING_RATE = "learningRate";
 
-    MethodConfig {
+    public MethodConfig {
         settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         learningRates = List.copyOf(learningRates);
     }
 
-    Optional<Baseline> baseline() {
+    public Optional<Baseline> baseline() {
         return Baseline.find(method);
     }
 
-    boolean isBaseline() {
+    public boolean isBaseline() {
         return baseline().isPresent();
     }
 
-    boolean isSweep() {
+    public boolean isSweep() {
         return learningRates.size() > 1;
     }
 
     /** The kron4j configuration at one rate of the sweep. */
-    OptimizerConfig config(double learningRate) {
+    public OptimizerConfig config(double learningRate) {
         if (config == null) {
             throw new IllegalStateException(method + " is a baseline, not a kron4j variant");
         }
@@ -68,7 +69,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
     }
 
     /** The spec string that rebuilds this method ({@code method:key=value,...}, label included when it differs). */
-    String spec() {
+    public String spec() {
         StringBuilder sb = new StringBuilder(method).append(':');
         if (!label.equals(method)) {
             sb.append(LABEL_KEY).append('=').append(label).append(',');
@@ -78,7 +79,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
     }
 
     /** The settings that differ from the library's (or baseline's) defaults, for compact report lines. */
-    String nonDefaultSettings(VariantRegistry registry) {
+    public String nonDefaultSettings(VariantRegistry registry) {
         Map<String, String> defaults = defaults(method, registry);
         StringBuilder sb = new StringBuilder();
         settings.forEach((k, v) -> {
@@ -109,7 +110,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
      * @throws BadInputException for a malformed spec, an unknown method or setting, a bad value
      *     or a duplicate label
      */
-    static List<MethodConfig> parseList(String specs, VariantRegistry registry, boolean autoencoder) {
+    public static List<MethodConfig> parseList(String specs, VariantRegistry registry, boolean autoencoder) {
         if (specs == null || specs.isBlank()) {
             throw new BadInputException("--variants is empty; give e.g. \"kfac;shampoo;sgd;adam\"");
         }
@@ -142,7 +143,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
      *
      * @throws BadInputException for a malformed item
      */
-    static List<VariantSpec> parseSpecs(String specs) {
+    public static List<VariantSpec> parseSpecs(String specs) {
         List<VariantSpec> parsed = new ArrayList<>();
         for (String item : specs.split(";")) {
             if (item.isBlank()) {
@@ -158,7 +159,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
     }
 
     /** The default methods: the four variants that are on the class path, then the baselines. */
-    static List<MethodConfig> defaults(VariantRegistry registry, boolean autoencoder) {
+    public static List<MethodConfig> defaults(VariantRegistry registry, boolean autoencoder) {
         List<MethodConfig> methods = new ArrayList<>();
         for (String name : Presets.DEFAULT_METHODS) {
             if (Baseline.find(name).isPresent() || registry.find(name).isPresent()) {
@@ -177,7 +178,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
      * @param withPreset  whether to start from the method's preset (false for config files, which
      *                    hold every setting)
      */
-    static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
+    public static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
             boolean autoencoder, boolean withPreset) {
         if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw new BadInputException("method label '" + label + "' must be letters, digits, '.', '_' or '-'");
@@ -217,7 +218,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
     }
 
     /** The schema of a baseline or of a variant on the class path. */
-    static List<Setting<?>> schema(String name, VariantRegistry registry) {
+    public static List<Setting<?>> schema(String name, VariantRegistry registry) {
         Optional<Baseline> baseline = Baseline.find(name);
         if (baseline.isPresent()) {
             return baseline.get().schema();
@@ -226,7 +227,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
     }
 
     /** The variant of that name, or a {@link BadInputException} naming it and what is available. */
-    static CurvatureApproximation variant(String name, VariantRegistry registry) {
+    public static CurvatureApproximation variant(String name, VariantRegistry registry) {
         try {
             return registry.get(name);
         } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
+import org.kron4j.cli.engine.NesterovSgd;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -11,7 +12,7 @@ import org.kron4j.api.settings.Setting;
  * ({@link NesterovSgd}, the test kit's {@code Adam}). Their settings ({@link BaselineSettings}) use kron4j's {@link Setting}
  * so that they validate, print and round-trip exactly like a variant's.
  */
-enum Baseline {
+public enum Baseline {
     /** SGD with Nesterov momentum (DL4J's {@code Nesterovs}): v ← μv − ηg, θ ← θ − μv_prev + (1+μ)v. */
     SGD("SGD with Nesterov momentum (DL4J Nesterovs)",
             List.of(BaselineSettings.SGD_LEARNING_RATE, BaselineSettings.MOMENTUM)),
@@ -29,20 +30,20 @@ enum Baseline {
     }
 
     /** The name used in spec strings and reports: "sgd", "adam". */
-    String id() {
+    public String id() {
         return name().toLowerCase(Locale.ROOT);
     }
 
-    String description() {
+    public String description() {
         return description;
     }
 
     /** Every setting, learningRate first. */
-    List<Setting<?>> schema() {
+    public List<Setting<?>> schema() {
         return schema;
     }
 
-    static Optional<Baseline> find(String name) {
+    public static Optional<Baseline> find(String name) {
         for (Baseline b : values()) {
             if (b.id().equals(name)) {
                 return Optional.of(b);

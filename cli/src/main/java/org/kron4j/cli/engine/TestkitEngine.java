@@ -1,5 +1,7 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
+import org.kron4j.cli.ablation.BaselineSettings;
+import org.kron4j.cli.ablation.MethodConfig;
 import java.util.List;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.model.Activation;
@@ -21,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * (learning rate and heavy-ball momentum are kron4j's settings); the baselines are
  * {@link NesterovSgd} and the test kit's {@link Adam}, the same update rules as DL4J's.
  */
-final class TestkitEngine implements TrainingEngine {
+public final class TestkitEngine implements TrainingEngine {
     private static final Logger LOG = LoggerFactory.getLogger(TestkitEngine.class);
 
     private final VariantRegistry registry;
 
-    TestkitEngine(VariantRegistry registry) {
+    public TestkitEngine(VariantRegistry registry) {
         this.registry = registry;
     }
 

@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.verify;
 
+import org.kron4j.cli.BadInputException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,15 +40,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of a dense layer is exact (ā āᵀ ⊗ G is that example's Fisher block), so K-FAC, EKFAC and KFRA
  * must all show errors at rounding level there — the pass/fail part of the check.
  */
-final class CurvatureCheck {
+public final class CurvatureCheck {
     /** Errors below this on one example count as exact (float64, blocks of a few hundred entries). */
-    static final double EXACT_TOLERANCE = 1e-8;
+    public static final double EXACT_TOLERANCE = 1e-8;
 
     /**
      * Settings the check applies unless the user's spec sets them; each only where it applies to
      * the variant (KFRA and Shampoo have no {@code targets}).
      */
-    static final OptimizerConfig.Defaults CHECK_SETTINGS = OptimizerConfig.Defaults.builder()
+    public static final OptimizerConfig.Defaults CHECK_SETTINGS = OptimizerConfig.Defaults.builder()
             .put(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
             .put(OptimizerSettings.DECOMPOSITION_PRECISION, Precision.DOUBLE)
             .put(OptimizerSettings.TARGETS, TargetSource.EXACT)
@@ -66,14 +67,14 @@ final class CurvatureCheck {
      * @param errors     per layer, the batch's error; null entries mean "no matrix"
      * @param oneExample per layer, the error on the first example alone
      */
-    record VariantErrors(String variant, Map<String, String> given, List<Double> errors, List<Double> oneExample,
+    public record VariantErrors(String variant, Map<String, String> given, List<Double> errors, List<Double> oneExample,
             boolean exactTargets) {
-        boolean statesCurvature() {
+        public boolean statesCurvature() {
             return errors.stream().anyMatch(e -> e != null);
         }
 
         /** True unless the one-example errors exceed {@link #EXACT_TOLERANCE} (judged only with exact targets). */
-        boolean passes() {
+        public boolean passes() {
             if (!exactTargets) {
                 return true;
             }
@@ -82,7 +83,7 @@ final class CurvatureCheck {
     }
 
     /** The network of the check and each variant's errors. */
-    record Result(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed, long parameters,
+    public record Result(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed, long parameters,
             List<VariantErrors> variants) {
     }
 
@@ -93,7 +94,7 @@ final class CurvatureCheck {
      * @param activations one per layer, the last IDENTITY
      * @param variants    each variant with the settings the user gave, in report order
      */
-    static Result run(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed,
+    public static Result run(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed,
             List<OptimizerConfig> variants) {
         ReferenceMlp mlp = ReferenceMlp.builder(sizes)
                 .hidden(activations.subList(0, activations.size() - 1).toArray(new Activation[0]))

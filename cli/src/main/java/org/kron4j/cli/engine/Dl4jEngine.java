@@ -1,5 +1,7 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
+import org.kron4j.cli.ablation.BaselineSettings;
+import org.kron4j.cli.ablation.MethodConfig;
 import java.util.List;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -40,10 +42,10 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * {@code momentum} (which the kron4j-dl4j adapter leaves to DL4J); every other setting goes to
  * kron4j unchanged.
  */
-final class Dl4jEngine implements TrainingEngine {
+public final class Dl4jEngine implements TrainingEngine {
     private final VariantRegistry registry;
 
-    Dl4jEngine(VariantRegistry registry) {
+    public Dl4jEngine(VariantRegistry registry) {
         this.registry = registry;
     }
 
@@ -89,7 +91,7 @@ final class Dl4jEngine implements TrainingEngine {
     }
 
     /** The DL4J network of a model shape. */
-    static MultiLayerNetwork network(ModelShape model, IUpdater updater, long seed) {
+    public static MultiLayerNetwork network(ModelShape model, IUpdater updater, long seed) {
         int[] sizes = model.sizes();
         List<Activation> activations = model.activations();
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).updater(updater)

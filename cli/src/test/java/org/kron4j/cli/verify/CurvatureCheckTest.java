@@ -1,4 +1,4 @@
-package org.kron4j.cli;
+package org.kron4j.cli.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
