@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.kron4j.api.CurvatureApproximation;
-import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.settings.Setting;
 import picocli.CommandLine.Command;
@@ -53,7 +53,7 @@ public final class ListCommand implements Callable<Integer> {
             out.println();
             out.println(variant.name() + " — " + variant.description());
             if (!brief) {
-                table(out, KroneckerOptimizer.schema(variant));
+                table(out, OptimizerConfig.schema(variant));
                 preset(out, variant.name());
             }
         }
