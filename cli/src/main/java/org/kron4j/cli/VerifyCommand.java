@@ -88,11 +88,7 @@ public final class VerifyCommand implements Callable<Integer> {
         } else {
             for (VariantSpec spec : MethodConfig.parseSpecs(variants)) {
                 CurvatureApproximation variant = MethodConfig.variant(spec.variant(), registry);
-                try {
-                    chosen.add(OptimizerConfig.builder(variant).parseAll(spec.settings()).build());
-                } catch (IllegalArgumentException | IllegalStateException e) {
-                    throw new BadInputException(variant.name() + ": " + e.getMessage());
-                }
+                chosen.add(MethodConfig.variantConfig(variant.name(), variant, spec.settings()));
             }
         }
         if (chosen.isEmpty()) {

@@ -129,21 +129,7 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
      *     not apply to the variant
      */
     public Kron4jOptimiser(String variant, Map<String, ?> settings) {
-        this.variant = Objects.requireNonNull(variant, "variant");
-        OptimizerConfig.Builder builder = OptimizerConfig.builder(lookUp(variant));
-        for (Map.Entry<String, ?> entry : settings.entrySet()) {
-            String key = Objects.requireNonNull(entry.getKey(), "setting name");
-            try {
-                if (entry.getValue() instanceof String text) {
-                    builder.parse(key, text);
-                } else {
-                    builder.set(key, entry.getValue());
-                }
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new PropertyException("", "settings", "settings[" + key + "]: " + e.getMessage());
-            }
-        }
-        adopt(builder.build());
+        adopt(configure(Objects.requireNonNull(variant, "variant"), settings));
     }
 
     /** An optimiser of a configuration parsed or built before. */
@@ -175,6 +161,27 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
         }
     }
 
+    /**
+     * The one place this class turns configured values into a kron4j configuration: text goes
+     * through kron4j's parser ({@link OptimizerConfig.Builder#parse}), typed values are validated.
+     */
+    private static OptimizerConfig configure(String variant, Map<String, ?> settings) {
+        OptimizerConfig.Builder builder = OptimizerConfig.builder(lookUp(variant));
+        for (Map.Entry<String, ?> entry : settings.entrySet()) {
+            String key = Objects.requireNonNull(entry.getKey(), "setting name");
+            try {
+                if (entry.getValue() instanceof String text) {
+                    builder.parse(key, text);
+                } else {
+                    builder.set(key, entry.getValue());
+                }
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new PropertyException("", "settings", "settings[" + key + "]: " + e.getMessage());
+            }
+        }
+        return builder.build();
+    }
+
     /** Takes a validated configuration and writes every effective value back into the fields (provenance). */
     private void adopt(OptimizerConfig validated) {
         this.config = validated;
@@ -185,16 +192,7 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
     /** Validates the settings against the variant's schema and fills unset ones with the variant's defaults. */
     @Override
     public void postConfig() {
-        OptimizerConfig.Builder builder = OptimizerConfig.builder(lookUp(variant));
-        Map<String, String> given = settings == null ? Map.of() : settings;
-        for (Map.Entry<String, String> entry : given.entrySet()) {
-            try {
-                builder.parse(entry.getKey(), entry.getValue());
-            } catch (IllegalArgumentException | IllegalStateException e) {
-                throw new PropertyException("", "settings", "settings[" + entry.getKey() + "]: " + e.getMessage());
-            }
-        }
-        adopt(builder.build());
+        adopt(configure(variant, settings == null ? Map.of() : settings));
     }
 
     /** The variant's registered name. */

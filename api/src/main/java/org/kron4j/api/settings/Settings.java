@@ -108,7 +108,13 @@ public final class Settings {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Settings other && schema.equals(other.schema) && asText().equals(other.asText());
+        return o instanceof Settings other && describe(schema).equals(describe(other.schema))
+                && asText().equals(other.asText());
+    }
+
+    /** Settings are compared by what they are (name, type, range, default), not by instance. */
+    private static List<String> describe(List<Setting<?>> schema) {
+        return schema.stream().map(Setting::toString).toList();
     }
 
     @Override

@@ -205,8 +205,8 @@ public record MethodConfig(String label, String method, Map<String, String> sett
             if (baseline.isPresent()) {
                 values = Settings.builder(schema).parseAll(merged).set(LEARNING_RATE, rates.get(0)).build();
             } else {
-                config = OptimizerConfig.builder(variant(name, registry)).parseAll(merged)
-                        .set(OptimizerSettings.LEARNING_RATE, rates.get(0)).build();
+                config = variantConfig(label, variant(name, registry), merged)
+                        .with(OptimizerSettings.LEARNING_RATE, rates.get(0));
                 values = config.settings();
             }
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -215,6 +215,21 @@ public record MethodConfig(String label, String method, Map<String, String> sett
         Map<String, String> all = new LinkedHashMap<>(values.asText());
         all.put(LEARNING_RATE, String.join("|", rates.stream().map(String::valueOf).toList()));
         return new MethodConfig(label, name, all, rates, values, config);
+    }
+
+    /**
+     * The CLI's one conversion of a variant's textual settings (spec string, preset, config.json)
+     * into its typed configuration, through kron4j's parser.
+     *
+     * @throws BadInputException naming the method and the setting when a value is bad, unknown or
+     *     does not apply to the variant
+     */
+    public static OptimizerConfig variantConfig(String label, CurvatureApproximation variant, Map<String, String> text) {
+        try {
+            return OptimizerConfig.builder(variant).parseAll(text).build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BadInputException(label + ": " + e.getMessage());
+        }
     }
 
     /** The schema of a baseline or of a variant on the class path. */
