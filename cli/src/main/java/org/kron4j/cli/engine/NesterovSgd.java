@@ -1,4 +1,4 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -11,12 +11,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * v ← μ v − η g, Δθ = −μ v_prev + (1 + μ) v. Velocity buffers are created on the first step.
  * Memory: one buffer per layer.
  */
-final class NesterovSgd implements StepFunction {
+public final class NesterovSgd implements StepFunction {
     private final double learningRate;
     private final double momentum;
     private List<INDArray> velocity;
 
-    NesterovSgd(double learningRate, double momentum) {
+    public NesterovSgd(double learningRate, double momentum) {
         this.learningRate = learningRate;
         this.momentum = momentum;
     }
