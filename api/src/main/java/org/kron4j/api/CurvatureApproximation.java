@@ -1,9 +1,9 @@
 package org.kron4j.api;
 
-import com.google.inject.multibindings.MapBinder;
 import java.util.List;
 import java.util.Map;
 import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.Setting;
 import org.kron4j.api.support.BlockwiseEstimator;
 
@@ -34,14 +34,26 @@ public interface CurvatureApproximation {
         return name();
     }
 
-    /** The settings this variant adds to the driver's (see {@link org.kron4j.api.optim.OptimizerSettings}). */
+    /**
+     * The driver settings ({@link OptimizerSettings#ALL}) that mean something for this variant;
+     * default: all of them. Those left out are neither listed nor accepted for the variant (a spec
+     * giving one fails naming the setting and the variant); the driver uses the library default
+     * for them, which the variant must ignore. For example Shampoo leaves out {@code damping},
+     * {@code dampingMode} and {@code targets}. Must return settings of {@link OptimizerSettings#ALL}.
+     */
+    default List<Setting<?>> driverSettings() {
+        return OptimizerSettings.ALL;
+    }
+
+    /** The settings this variant adds to the driver's (see {@link OptimizerSettings}). */
     default List<Setting<?>> settings() {
         return List.of();
     }
 
     /**
      * Defaults this variant prefers for driver settings, by setting name (e.g. Shampoo collects
-     * statistics every step: {@code tCov → 1}). Values are validated against the driver's ranges.
+     * statistics every step: {@code tCov → 1}). Values are validated against the driver's ranges;
+     * only settings of {@link #driverSettings()} may be given.
      */
     default Map<String, Object> driverDefaults() {
         return Map.of();
@@ -73,14 +85,5 @@ public interface CurvatureApproximation {
      */
     default CurvatureEstimator createEstimator(EstimatorContext context) {
         return BlockwiseEstimator.create(this, context);
-    }
-
-    /**
-     * The Guice module registering this variant: by default it adds this instance to the
-     * {@code MapBinder<String, CurvatureApproximation>} under {@link #name()}.
-     */
-    default com.google.inject.Module guiceModule() {
-        return binder -> MapBinder.newMapBinder(binder, String.class, CurvatureApproximation.class)
-                .addBinding(name()).toInstance(this);
     }
 }

@@ -1,11 +1,10 @@
 package org.kron4j.api;
 
 import java.util.List;
-import java.util.Objects;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.settings.Setting;
-import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.settings.OptimizerConfig;
 
 /**
  * The plain-Java entry point (no Guice needed): list the variants on the class path and create an
@@ -41,7 +40,7 @@ public final class Kron4j {
 
     /** Every setting of a variant with its default and range (what {@code kron4j list} prints). */
     public static List<Setting<?>> settingsOf(String variant) {
-        return KroneckerOptimizer.schema(variants().get(variant));
+        return OptimizerConfig.schema(variants().get(variant));
     }
 
     /**
@@ -54,10 +53,13 @@ public final class Kron4j {
         return optimizer(variants(), spec);
     }
 
+    /** A builder for a configuration parsed or built before (see {@link OptimizerConfig}). */
+    public static KroneckerOptimizer.Builder optimizer(OptimizerConfig config) {
+        return KroneckerOptimizer.builder(config);
+    }
+
     /** {@link #optimizer(String)} against a given registry. */
     public static KroneckerOptimizer.Builder optimizer(VariantRegistry registry, String spec) {
-        Objects.requireNonNull(registry, "registry");
-        VariantSpec parsed = VariantSpec.parse(spec);
-        return KroneckerOptimizer.builder(registry.get(parsed.variant())).parseAll(parsed.settings());
+        return KroneckerOptimizer.builder(OptimizerConfig.parse(registry, spec));
     }
 }

@@ -8,11 +8,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import org.kron4j.api.CurvatureBlock;
-import org.kron4j.api.Kron4j;
 import org.kron4j.api.linalg.LinearAlgebras;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.settings.OptimizerConfig;
+import org.kron4j.core.KfacBlock;
+import org.kron4j.core.KroneckerFactors;
 import org.kron4j.api.store.SymmetricFactor;
 import org.kron4j.core.KfacBlock;
 import org.kron4j.core.KroneckerFactors;
@@ -61,7 +63,9 @@ public final class StepTimeBenchmark {
         int batch = Integer.parseInt(options.get("--batch"));
         int steps = Integer.parseInt(options.get("--steps"));
         int warmup = Integer.parseInt(options.get("--warmup"));
-        List<String> variants = Arrays.asList(options.get("--variants").split(";"));
+        // each spec parsed once, before any timing
+        List<OptimizerConfig> variants = Arrays.stream(options.get("--variants").split(";")).map(String::trim)
+                .filter(s -> !s.isEmpty()).map(OptimizerConfig::parse).toList();
 
         System.out.printf("kron4j step-time benchmark: backend %s, %d cores, OPENBLAS_CORETYPE=%s, "
                         + "linear algebra %s, batch %d, %d timed steps after %d warm-up%n%n",
@@ -78,11 +82,11 @@ public final class StepTimeBenchmark {
             List<Method> methods = new ArrayList<>();
             methods.add(new Method("sgd (μ=0.9)", shape.network(1), new SgdMomentum(0.01, 0.9), null));
             methods.add(new Method("adam", shape.network(1), new Adam(1e-3), null));
-            for (String spec : variants) {
+            for (OptimizerConfig config : variants) {
                 ReferenceMlp net = shape.network(1);
-                KroneckerOptimizer optimizer = Kron4j.optimizer(spec).model(net.modelSpec())
-                        .set(OptimizerSettings.LEARNING_RATE, 1e-4).build();
-                methods.add(new Method(spec, net, StepFunction.of(optimizer), optimizer));
+                KroneckerOptimizer optimizer = KroneckerOptimizer.builder(config.with(OptimizerSettings.LEARNING_RATE,
+                        1e-4)).model(net.modelSpec()).build();
+                methods.add(new Method(config.spec(), net, StepFunction.of(optimizer), optimizer));
             }
             for (Method method : methods) {
                 time(method, batches, warmup);
@@ -164,7 +168,7 @@ public final class StepTimeBenchmark {
         if (factors.isEmpty()) {
             return List.of();
         }
-        boolean eigen = optimizer.settings().get(OptimizerSettings.DAMPING_MODE)
+        boolean eigen = optimizer.config().driverValue(OptimizerSettings.DAMPING_MODE)
                 == org.kron4j.api.optim.DampingMode.EIGEN;
         double damping = optimizer.damping();
         double ours = medianMillis(3, () -> optimizer.estimator().refresh(damping));

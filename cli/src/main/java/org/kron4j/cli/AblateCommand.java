@@ -1,5 +1,23 @@
 package org.kron4j.cli;
 
+import org.kron4j.cli.ablation.AblationConfig;
+import org.kron4j.cli.ablation.AblationResult;
+import org.kron4j.cli.ablation.AblationRunner;
+import org.kron4j.cli.ablation.Baseline;
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.ablation.Presets;
+import org.kron4j.cli.ablation.RunResult;
+import org.kron4j.cli.data.DataCatalog;
+import org.kron4j.cli.data.TrainingData;
+import org.kron4j.cli.engine.Dl4jEngine;
+import org.kron4j.cli.engine.ModelShape;
+import org.kron4j.cli.engine.TestkitEngine;
+import org.kron4j.cli.engine.TrainingEngine;
+import org.kron4j.cli.report.LossPlot;
+import org.kron4j.cli.report.OutputFolder;
+import org.kron4j.cli.report.Progress;
+import org.kron4j.cli.report.ReportWriter;
+import org.kron4j.cli.report.ResultsCsv;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,7 +62,7 @@ import picocli.CommandLine.Model.CommandSpec;
             "  kron4j ablate --config results/2025-01-01T10-00-00/config.json --out results/rerun",
             "",
             "Exit codes: 0 ok, 1 the run failed, 2 bad input (one line on stderr, nothing written)."})
-final class AblateCommand implements Callable<Integer> {
+public final class AblateCommand implements Callable<Integer> {
     @ParentCommand
     private Kron4jCommand parent;
 
@@ -228,7 +246,7 @@ final class AblateCommand implements Callable<Integer> {
     }
 
     /** "1,2,3", "1..5", "7" or "1..3,10". */
-    static List<Long> parseSeeds(String text) {
+    public static List<Long> parseSeeds(String text) {
         LinkedHashSet<Long> seeds = new LinkedHashSet<>();
         for (String part : text.split(",")) {
             String p = part.trim();

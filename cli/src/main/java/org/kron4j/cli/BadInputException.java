@@ -5,19 +5,19 @@ package org.kron4j.cli;
  * configuration, an output folder that exists or cannot be written. The command prints the
  * message as one line and exits with code 2, having written nothing.
  */
-final class BadInputException extends RuntimeException {
+public final class BadInputException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    BadInputException(String message) {
+    public BadInputException(String message) {
         super(oneLine(message));
     }
 
-    BadInputException(String message, Throwable cause) {
+    public BadInputException(String message, Throwable cause) {
         super(oneLine(message), cause);
     }
 
     /** Messages are printed as a single line: newlines become "; ". */
-    static String oneLine(String message) {
+    public static String oneLine(String message) {
         return message == null ? "(no message)" : message.strip().replaceAll("\\s*\\R\\s*", "; ");
     }
 }

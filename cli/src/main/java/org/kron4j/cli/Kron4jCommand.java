@@ -46,7 +46,7 @@ public final class Kron4jCommand implements Callable<Integer> {
 
     @Option(names = {"-v", "--verbose"}, scope = CommandLine.ScopeType.INHERIT,
             description = "Log kron4j's and DL4J's progress (INFO) to stderr, and stack traces of failures.")
-    void verbose(boolean value) {
+    public void verbose(boolean value) {
         if (value) {
             verbose = true;
             ch.qos.logback.classic.Logger root = (ch.qos.logback.classic.Logger) LoggerFactory
@@ -88,7 +88,7 @@ public final class Kron4jCommand implements Callable<Integer> {
     }
 
     /** {@link #execute(String[], PrintStream, PrintStream)} with a given registry (tests). */
-    static int execute(VariantRegistry registry, String[] args, PrintStream out, PrintStream err) {
+    public static int execute(VariantRegistry registry, String[] args, PrintStream out, PrintStream err) {
         String[] effective = args;
         if (args.length == 0) {
             err.println("kron4j: no command given, running the default ablation ('kron4j ablate'); "
@@ -129,24 +129,24 @@ public final class Kron4jCommand implements Callable<Integer> {
         return OK;
     }
 
-    VariantRegistry registry() {
+    public VariantRegistry registry() {
         return registry;
     }
 
-    PrintStream out() {
+    public PrintStream out() {
         return out;
     }
 
-    PrintStream err() {
+    public PrintStream err() {
         return err;
     }
 
-    boolean isVerbose() {
+    public boolean isVerbose() {
         return verbose;
     }
 
     /** The version: the jar's Implementation-Version when packaged, else the project version. */
-    static final class Version implements CommandLine.IVersionProvider {
+    public static final class Version implements CommandLine.IVersionProvider {
         @Override
         public String[] getVersion() {
             String v = Kron4jCommand.class.getPackage().getImplementationVersion();

@@ -1,12 +1,16 @@
 package org.kron4j.cli;
 
+import org.kron4j.cli.ablation.Baseline;
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.ablation.Presets;
+import org.kron4j.cli.data.DataCatalog;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.kron4j.api.CurvatureApproximation;
-import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.settings.Setting;
 import picocli.CommandLine.Command;
@@ -20,7 +24,7 @@ import picocli.CommandLine.ParentCommand;
                 + "default, allowed values, description, and the preset 'kron4j ablate' starts from. Then the "
                 + "baselines, data sets and models 'ablate' accepts."},
         footer = {"", "Exit codes: 0 ok, 2 an unknown variant was named."})
-final class ListCommand implements Callable<Integer> {
+public final class ListCommand implements Callable<Integer> {
     @ParentCommand
     private Kron4jCommand parent;
 
@@ -49,7 +53,7 @@ final class ListCommand implements Callable<Integer> {
             out.println();
             out.println(variant.name() + " — " + variant.description());
             if (!brief) {
-                table(out, KroneckerOptimizer.schema(variant));
+                table(out, OptimizerConfig.schema(variant));
                 preset(out, variant.name());
             }
         }

@@ -11,13 +11,13 @@ import org.slf4j.LoggerFactory;
  * that is descheduled at a barrier stalls the first — measured here, 2 threads made a digits
  * K-FAC step up to 70× slower under load while 1 thread stayed steady.
  */
-final class NativeThreads {
+public final class NativeThreads {
     private static final Logger LOG = LoggerFactory.getLogger(NativeThreads.class);
 
     private NativeThreads() {
     }
 
-    static void set(int threads) {
+    public static void set(int threads) {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);

@@ -1,9 +1,10 @@
 package org.kron4j.cli;
 
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.engine.ModelShape;
+import org.kron4j.cli.verify.CurvatureCheck;
 import java.io.PrintStream;
-import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -11,6 +12,7 @@ import java.util.concurrent.Callable;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.VariantSpec;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -27,7 +29,7 @@ import picocli.CommandLine.ParentCommand;
                     + "kfra must be at rounding level there: that is the pass/fail part.",
             ""},
         footer = {"", "Exit codes: 0 every variant passed, 1 a variant is not exact on one example, 2 bad input."})
-final class VerifyCommand implements Callable<Integer> {
+public final class VerifyCommand implements Callable<Integer> {
     @ParentCommand
     private Kron4jCommand parent;
 
@@ -78,15 +80,15 @@ final class VerifyCommand implements Callable<Integer> {
         ModelShape full = ModelShape.resolve(model, activation, widths[0], widths[1], "the network");
         ModelShape tiny = full.tiny(width);
         Loss lossFunction = loss == null ? full.loss() : loss(loss);
-        List<Map.Entry<CurvatureApproximation, Map<String, String>>> chosen = new ArrayList<>();
+        List<OptimizerConfig> chosen = new ArrayList<>();
         if (variants == null) {
             for (CurvatureApproximation v : registry.all()) {
-                chosen.add(new AbstractMap.SimpleEntry<>(v, Map.of()));
+                chosen.add(OptimizerConfig.defaults(v));
             }
         } else {
             for (VariantSpec spec : MethodConfig.parseSpecs(variants)) {
-                chosen.add(new AbstractMap.SimpleEntry<>(MethodConfig.variant(spec.variant(), registry),
-                        new LinkedHashMap<>(spec.settings())));
+                CurvatureApproximation variant = MethodConfig.variant(spec.variant(), registry);
+                chosen.add(MethodConfig.variantConfig(variant.name(), variant, spec.settings()));
             }
         }
         if (chosen.isEmpty()) {
@@ -143,7 +145,7 @@ final class VerifyCommand implements Callable<Integer> {
             }
         }
         out.println("check: " + String.join("; ", verdicts));
-        out.println("settings of the check: " + String.join(",", CurvatureCheck.CHECK_SETTINGS.entrySet().stream()
+        out.println("settings of the check: " + String.join(",", CurvatureCheck.CHECK_SETTINGS.asText().entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue()).toList()) + " (overridden by --variants settings)");
         for (CurvatureCheck.VariantErrors v : variants) {
             if (!v.given().isEmpty()) {

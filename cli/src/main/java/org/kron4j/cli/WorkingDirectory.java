@@ -8,18 +8,18 @@ import java.nio.file.Path;
  * it) and passes the caller's directory in {@code KRON4J_CWD}; without it, the JVM's own working
  * directory is used.
  */
-final class WorkingDirectory {
+public final class WorkingDirectory {
     private WorkingDirectory() {
     }
 
     /** The caller's directory. */
-    static Path base() {
+    public static Path base() {
         String cwd = System.getenv("KRON4J_CWD");
         return Path.of(cwd != null && !cwd.isBlank() ? cwd : System.getProperty("user.dir")).toAbsolutePath();
     }
 
     /** {@code text} as an absolute, normalised path; {@code ~/} expands to the user's home. */
-    static Path resolve(String text) {
+    public static Path resolve(String text) {
         String expanded = text;
         if (text.equals("~") || text.startsWith("~/")) {
             expanded = System.getProperty("user.home") + text.substring(1);

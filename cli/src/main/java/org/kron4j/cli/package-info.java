@@ -9,6 +9,13 @@
  * {@code config.json}) and {@code verify} (relative Frobenius error of each variant's curvature
  * block against the exact Fisher / Gauss-Newton matrix of a tiny copy of a network).
  *
+ * <p>Packages: this one holds the commands ({@code Kron4jCommand}, {@code list}, {@code ablate},
+ * {@code verify}) and their shared bits (bad input, working directory, native threads);
+ * {@code cli.ablation} the study (configuration, methods and their typed settings, presets,
+ * baselines, runner, results); {@code cli.engine} the training engines and model shapes;
+ * {@code cli.data} the data readers; {@code cli.report} the output files and progress;
+ * {@code cli.verify} the curvature check.
+ *
  * <p>Structure: a command turns its options (or a {@code config.json}) into an immutable
  * {@code AblationConfig}, checks it completely before anything runs (bad input: exit code 2,
  * nothing written), and hands it to the {@code AblationRunner}, which trains through a

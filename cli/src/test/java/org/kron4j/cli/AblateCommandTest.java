@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kron4j.api.Kron4j;
 import org.kron4j.api.settings.Setting;
+import org.kron4j.cli.report.LossPlot;
 
 /**
  * Tests 1 and 2 of the CLI issue on one small ablation (DL4J engine, two variants, two baselines

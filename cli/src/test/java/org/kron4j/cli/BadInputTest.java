@@ -61,6 +61,16 @@ class BadInputTest {
     }
 
     @Test
+    void ablate_settingThatDoesNotApply_exits2NamingSettingAndVariant() throws IOException {
+        assertThat(rejected("--variants", "kfac;shampoo:damping=0.1").err())
+                .contains("setting 'damping' does not apply to variant 'shampoo'");
+        assertThat(rejected("--variants", "kfra:targets=empirical").err())
+                .contains("setting 'targets' does not apply to variant 'kfra'");
+        assertThat(rejected("--variants", "ekfac:dampingMode=eigen").err())
+                .contains("setting 'dampingMode' does not apply to variant 'ekfac'");
+    }
+
+    @Test
     void ablate_malformedVariantSpec_exits2() throws IOException {
         assertThat(rejected("--variants", "kfac:damping").err()).contains("expected key=value");
     }

@@ -45,6 +45,20 @@ class CommandsTest {
     }
 
     @Test
+    void list_shampoo_listsNoSettingItIgnores() {
+        Cli.Result result = Cli.run("list", "shampoo");
+        assertThat(result.exitCode()).as(result.toString()).isZero();
+        assertThat(result.out()).contains("shampoo — ").contains("epsilon").contains("tInv")
+                .doesNotContainPattern("(?m)^\\s*(damping|dampingMode|targets)\\b");
+    }
+
+    @Test
+    void list_kfra_listsNoTargets() {
+        Cli.Result result = Cli.run("list", "kfra");
+        assertThat(result.out()).contains("damping").doesNotContainPattern("(?m)^\\s*targets\\b");
+    }
+
+    @Test
     void verify_defaultShape_printsPerLayerErrorsAndPasses() {
         Cli.Result result = Cli.run("verify", "--width", "5", "--batch", "6");
         assertThat(result.exitCode()).as(result.toString()).isZero();

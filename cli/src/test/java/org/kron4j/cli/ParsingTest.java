@@ -1,5 +1,11 @@
 package org.kron4j.cli;
 
+import org.kron4j.cli.ablation.AblationConfig;
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.data.DataCatalog;
+import org.kron4j.cli.data.IdxReader;
+import org.kron4j.cli.data.TrainingData;
+import org.kron4j.cli.engine.ModelShape;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

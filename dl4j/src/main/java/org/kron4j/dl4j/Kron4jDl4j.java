@@ -23,7 +23,7 @@ import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.UnsupportedLayerPolicy;
 import org.kron4j.api.registry.VariantRegistry;
-import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.rng.Random;
 import org.nd4j.linalg.factory.Nd4j;
@@ -92,15 +92,24 @@ public final class Kron4jDl4j {
         return builder(network).spec(spec).attach();
     }
 
+    /**
+     * Attaches a configuration parsed or built before ({@link OptimizerConfig}); the same checks
+     * as {@link #attach(MultiLayerNetwork, String)}.
+     */
+    public static Kron4jAttachment attach(MultiLayerNetwork network, OptimizerConfig config) {
+        return builder(network).config(config).attach();
+    }
+
     /** A builder for the less common options: another registry, the sampling seed, the decomposition kernels. */
     public static Builder builder(MultiLayerNetwork network) {
         return new Builder(network);
     }
 
-    /** Options of an attachment; {@link #spec} is required. Each option may be set once. */
+    /** Options of an attachment; {@link #spec} or {@link #config} is required. Each option may be set once. */
     public static final class Builder {
         private final MultiLayerNetwork network;
         private String spec;
+        private OptimizerConfig config;
         private VariantRegistry registry;
         private Long seed;
         private SymmetricLinearAlgebra linearAlgebra;
@@ -112,7 +121,16 @@ public final class Kron4jDl4j {
         /** The variant and its settings, {@code "name[:key=value,...]"}. */
         public Builder spec(String value) {
             requireUnset(spec, "spec");
+            requireUnset(config, "config");
             this.spec = Objects.requireNonNull(value, "spec");
+            return this;
+        }
+
+        /** The variant and its settings, typed (instead of {@link #spec}). */
+        public Builder config(OptimizerConfig value) {
+            requireUnset(config, "config");
+            requireUnset(spec, "spec");
+            this.config = Objects.requireNonNull(value, "config");
             return this;
         }
 
@@ -145,8 +163,8 @@ public final class Kron4jDl4j {
 
         /** Validates everything, builds the optimizer and adds the listener to the network. */
         public Kron4jAttachment attach() {
-            if (spec == null) {
-                throw new IllegalStateException("an attachment needs a spec: call spec(\"kfac:...\")");
+            if (spec == null && config == null) {
+                throw new IllegalStateException("an attachment needs a spec: call spec(\"kfac:...\") or config(...)");
             }
             return NdArrays.detached(this::attachDetached);
         }
@@ -163,25 +181,24 @@ public final class Kron4jDl4j {
                     }
                 }
             }
-            VariantSpec parsed = VariantSpec.parse(spec);
-            VariantRegistry variants = registry != null ? registry : Kron4j.variants();
-            CurvatureApproximation variant = variants.get(parsed.variant());
-            Map<String, String> settings = parsed.settings();
+            OptimizerConfig settings = config != null ? config
+                    : OptimizerConfig.parse(registry != null ? registry : Kron4j.variants(), spec);
+            String written = spec != null ? spec : settings.spec();
+            CurvatureApproximation variant = settings.variant();
             NetworkModel model = NetworkModel.of(network);
 
             UpdaterInfo updater = UpdaterInfo.of(network, model);
-            if (updater.hasLearningRate() && settings.containsKey(OptimizerSettings.LEARNING_RATE.name())) {
+            if (updater.hasLearningRate() && settings.isSet(OptimizerSettings.LEARNING_RATE)) {
                 throw new IllegalArgumentException("learningRate is DL4J's: the step is set by the network's updater ("
-                        + updater.describe() + "); remove learningRate from '" + spec + "'");
+                        + updater.describe() + "); remove learningRate from '" + written + "'");
             }
-            String momentum = settings.get(OptimizerSettings.MOMENTUM.name());
-            if (momentum != null && OptimizerSettings.MOMENTUM.parse(momentum) != 0.0) {
+            if (settings.isSet(OptimizerSettings.MOMENTUM) && settings.get(OptimizerSettings.MOMENTUM) != 0.0) {
                 throw new IllegalArgumentException("momentum is DL4J's: use the Nesterovs updater and remove momentum="
-                        + momentum + " from '" + spec + "'");
+                        + settings.settings().asText().get(OptimizerSettings.MOMENTUM.name()) + " from '" + written
+                        + "'");
             }
-            String policyText = settings.get(OptimizerSettings.UNSUPPORTED_LAYERS.name());
-            UnsupportedLayerPolicy policy = policyText == null ? UnsupportedLayerPolicy.FAIL
-                    : OptimizerSettings.UNSUPPORTED_LAYERS.parse(policyText);
+            UnsupportedLayerPolicy policy = settings.isSet(OptimizerSettings.UNSUPPORTED_LAYERS)
+                    ? settings.get(OptimizerSettings.UNSUPPORTED_LAYERS) : UnsupportedLayerPolicy.FAIL;
 
             Set<Integer> demoted = new HashSet<>();
             List<ParameterBlock> blocks = model.blocks(demoted);
@@ -224,11 +241,11 @@ public final class Kron4jDl4j {
             return new Kron4jAttachment(network, listener, optimizer.model(), layout);
         }
 
-        private KroneckerOptimizer build(CurvatureApproximation variant, Map<String, String> settings,
+        private KroneckerOptimizer build(CurvatureApproximation variant, OptimizerConfig settings,
                 NetworkModel model, List<ParameterBlock> blocks, UpdaterInfo updater) {
             ModelSpec modelSpec = model.modelSpec(blocks, Loss.SQUARED_ERROR);
-            KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(variant).model(modelSpec).parseAll(settings);
-            if (!settings.containsKey(OptimizerSettings.MOMENTUM.name())) {
+            KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(settings).model(modelSpec);
+            if (!settings.isSet(OptimizerSettings.MOMENTUM)) {
                 builder.momentum(0.0);
             }
             if (updater.hasLearningRate()) {

@@ -1,6 +1,7 @@
 package org.kron4j.dl4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +16,8 @@ import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.listeners.CollectScoresListener;
 import org.deeplearning4j.util.ModelSerializer;
 import org.junit.jupiter.api.Test;
+import org.kron4j.api.optim.OptimizerSettings;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.junit.jupiter.api.io.TempDir;
 import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.store.SymmetricFactor;
@@ -110,6 +113,25 @@ class AttachmentLifecycleTest {
         }
         assertThat(flat(resumed.params())).isEqualTo(flat(network.params()));
         assertThat(resumedAttachment.optimizer().stateBytes()).isEqualTo(attachment.optimizer().stateBytes());
+    }
+
+    @Test
+    void attachTypedConfig_trainsBitIdenticallyToItsSpecString() {
+        String spec = "kfac:damping=0.1,tCov=1,tInv=2,klClip=0,targets=empirical";
+        OptimizerConfig config = OptimizerConfig.parse(spec);
+        MultiLayerNetwork fromSpec = Dl4jFixtures.digitsMlp(4, new Nesterovs(0.3, 0.5));
+        MultiLayerNetwork fromConfig = Dl4jFixtures.digitsMlp(4, new Nesterovs(0.3, 0.5));
+        Kron4jAttachment a = Kron4jDl4j.attach(fromSpec, spec);
+        Kron4jAttachment b = Kron4jDl4j.attach(fromConfig, config);
+        for (int t = 0; t < 4; t++) {
+            fromSpec.fit(batch(t));
+            fromConfig.fit(batch(t));
+        }
+        assertThat(flat(fromConfig.params())).isEqualTo(flat(fromSpec.params()));
+        assertThat(b.optimizer().config()).isEqualTo(a.optimizer().config());
+        assertThatThrownBy(() -> Kron4jDl4j.attach(Dl4jFixtures.digitsMlp(4, new Nesterovs(0.3, 0.5)),
+                config.with(OptimizerSettings.MOMENTUM, 0.5)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("momentum is DL4J's");
     }
 
     @Test

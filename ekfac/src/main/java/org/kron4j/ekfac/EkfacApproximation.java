@@ -1,7 +1,6 @@
 package org.kron4j.ekfac;
 
 import java.util.List;
-import java.util.Map;
 import org.kron4j.api.BlockContext;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.CurvatureBlock;
@@ -44,8 +43,9 @@ import org.kron4j.api.settings.Setting;
  * of the output Hessian's square root); each row is one weighted sample, so S is the exact
  * diag(Qᵀ F Q) of the batch.
  *
- * <p>Only {@code dampingMode=eigen} (this variant's default) is meaningful: S has no Kronecker
- * factors to damp separately, and {@code factored} is refused when the optimizer is built.
+ * <p>Damping is always exact in the eigenbasis (S + λ): S has no Kronecker factors to damp
+ * separately, so the driver's {@code dampingMode} does not apply and is refused (see
+ * {@link #driverSettings()}).
  *
  * <p><b>Memory</b> per dense layer with n inputs (plus bias) and m outputs, in storage precision:
  * (n+1)² + m² for the averages of A and G, (n+1)² + m² + (n+1) + m for their eigendecompositions,
@@ -81,11 +81,8 @@ public final class EkfacApproximation implements CurvatureApproximation {
         return List.of(SCALINGS_AFTER_REFRESH);
     }
 
-    /** EKFAC damps exactly in the eigenbasis: {@code dampingMode=eigen}. */
-    @Override
-    public Map<String, Object> driverDefaults() {
-        return Map.of(OptimizerSettings.DAMPING_MODE.name(), DampingMode.EIGEN);
-    }
+    private static final List<Setting<?>> DRIVER_SETTINGS = OptimizerSettings.ALL.stream()
+            .filter(s -> s != OptimizerSettings.DAMPING_MODE).toList();
 
     /** Dense layers: the scalings are estimated from per-example rank-one gradients g āᵀ. */
     @Override
@@ -94,16 +91,16 @@ public final class EkfacApproximation implements CurvatureApproximation {
     }
 
     /**
-     * @throws IllegalArgumentException when {@code dampingMode=factored} was asked for
+     * Every driver setting but {@code dampingMode}: EKFAC always damps its scalings exactly in the
+     * eigenbasis (S + λ), so the choice means nothing here and is refused.
      */
     @Override
+    public List<Setting<?>> driverSettings() {
+        return DRIVER_SETTINGS;
+    }
+
+    @Override
     public CurvatureBlock createBlock(BlockContext context) {
-        DampingMode mode = context.settings().get(OptimizerSettings.DAMPING_MODE);
-        if (mode != DampingMode.EIGEN) {
-            throw new IllegalArgumentException("ekfac damps its scalings exactly in the eigenbasis (S + λ); "
-                    + "dampingMode=" + OptimizerSettings.DAMPING_MODE.format(mode)
-                    + " is not supported, use dampingMode=eigen (the default)");
-        }
         return new DenseEkfacBlock(context.layer(), context.store(), context.settings().get(SCALINGS_AFTER_REFRESH));
     }
 

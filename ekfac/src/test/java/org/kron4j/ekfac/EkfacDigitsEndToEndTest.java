@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.settings.VariantSpec;
 import org.kron4j.reference.train.StepFunction;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.testkit.protocol.DigitsProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,8 +35,8 @@ class EkfacDigitsEndToEndTest {
     void digits_ekfacReachesTargetInFewerStepsThanBestSgdMomentum() {
         List<KroneckerOptimizer> optimizers = new ArrayList<>();
         int[] ekfac = DigitsProtocol.stepsToTarget(net -> {
-            KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new EkfacApproximation())
-                    .model(net.modelSpec()).parseAll(VariantSpec.parse(SETTINGS).settings()).build();
+            KroneckerOptimizer optimizer = KroneckerOptimizer.builder(OptimizerConfig.parse(new EkfacApproximation(), SETTINGS))
+                    .model(net.modelSpec()).build();
             optimizers.add(optimizer);
             return StepFunction.of(optimizer);
         });

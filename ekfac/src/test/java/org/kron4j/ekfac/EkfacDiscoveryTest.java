@@ -23,7 +23,6 @@ import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.model.ModelSpec;
-import org.kron4j.api.optim.DampingMode;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.StepResult;
@@ -82,7 +81,8 @@ class EkfacDiscoveryTest {
         List<Setting<?>> schema = Kron4j.settingsOf("ekfac");
         assertThat(schema).extracting(Setting::name).contains("scalingsAfterRefresh");
         KroneckerOptimizer optimizer = Kron4j.optimizer("ekfac").model(MODEL).build();
-        assertThat(optimizer.settings().get(OptimizerSettings.DAMPING_MODE)).isEqualTo(DampingMode.EIGEN);
+        // EKFAC always damps exactly in the eigenbasis (S + λ): dampingMode is not one of its settings.
+        assertThat(schema).extracting(Setting::name).doesNotContain("dampingMode");
         assertThat(optimizer.settings().get(EkfacApproximation.SCALINGS_AFTER_REFRESH))
                 .isEqualTo(ScalingsAfterRefresh.ROTATE);
     }
@@ -96,8 +96,11 @@ class EkfacDiscoveryTest {
 
     @Test
     void dampingMode_factored_refused() {
-        assertThatThrownBy(() -> Kron4j.optimizer("ekfac:dampingMode=factored").model(MODEL).build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("dampingMode=factored");
+        for (String mode : List.of("factored", "eigen")) {
+            assertThatThrownBy(() -> Kron4j.optimizer("ekfac:dampingMode=" + mode).model(MODEL).build())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("setting 'dampingMode' does not apply to variant 'ekfac'");
+        }
     }
 
     @Test

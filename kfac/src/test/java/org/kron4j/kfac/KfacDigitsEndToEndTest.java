@@ -8,6 +8,7 @@ import org.junit.jupiter.api.Test;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.settings.VariantSpec;
 import org.kron4j.reference.train.StepFunction;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.testkit.protocol.DigitsProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,8 +29,8 @@ class KfacDigitsEndToEndTest {
     void digits_kfacReachesTargetInFewerStepsThanBestSgdMomentum() {
         List<KroneckerOptimizer> optimizers = new ArrayList<>();
         int[] kfac = DigitsProtocol.stepsToTarget(net -> {
-            KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfacApproximation())
-                    .model(net.modelSpec()).parseAll(VariantSpec.parse(SETTINGS).settings()).build();
+            KroneckerOptimizer optimizer = KroneckerOptimizer.builder(OptimizerConfig.parse(new KfacApproximation(), SETTINGS))
+                    .model(net.modelSpec()).build();
             optimizers.add(optimizer);
             return StepFunction.of(optimizer);
         });

@@ -31,9 +31,9 @@ class KfacDigitsExploration {
                 System.err.printf("sgd lr=%s seed=%d steps=%s final=%.4f ms=%.0f%n", lr, seed, r.stepsToTarget(),
                         r.finalMovingMean(), r.wallMillis());
             } else {
-                KroneckerOptimizer opt = org.kron4j.api.optim.KroneckerOptimizer.builder(new KfacApproximation())
-                        .model(mlp.modelSpec()).parseAll(org.kron4j.api.settings.VariantSpec.parse(spec).settings())
-                        .build();
+                KroneckerOptimizer opt = org.kron4j.api.optim.KroneckerOptimizer.builder(
+                        org.kron4j.api.settings.OptimizerConfig.parse(new KfacApproximation(), spec))
+                        .model(mlp.modelSpec()).build();
                 TrainingResult r = run.run(mlp, StepFunction.of(opt));
                 System.err.printf("%s seed=%d steps=%s final=%.4f ms=%.0f skipped=%d%n", spec, seed, r.stepsToTarget(),
                         r.finalMovingMean(), r.wallMillis(), opt.skippedSteps());

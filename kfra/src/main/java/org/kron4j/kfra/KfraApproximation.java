@@ -18,6 +18,8 @@ import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.core.DenseStatistics;
 import org.kron4j.core.KfacBlock;
+import org.kron4j.api.settings.Setting;
+import org.kron4j.core.KroneckerFactors;
 
 /**
  * KFRA, the Kronecker-factored recursive approximation of the Gauss-Newton matrix (Botev, Ritter
@@ -86,6 +88,15 @@ public final class KfraApproximation implements CurvatureApproximation {
     @Override
     public String name() {
         return NAME;
+    }
+
+    private static final List<Setting<?>> DRIVER_SETTINGS = OptimizerSettings.ALL.stream()
+            .filter(s -> s != OptimizerSettings.TARGETS).toList();
+
+    /** Every driver setting but {@code targets}: KFRA samples nothing. */
+    @Override
+    public List<Setting<?>> driverSettings() {
+        return DRIVER_SETTINGS;
     }
 
     @Override

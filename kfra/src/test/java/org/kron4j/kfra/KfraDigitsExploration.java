@@ -5,7 +5,7 @@ import org.junit.jupiter.api.Tag;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.optim.KroneckerOptimizer;
-import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.kfac.KfacApproximation;
 import org.kron4j.reference.data.Dataset;
 import org.kron4j.reference.data.Datasets;
@@ -38,10 +38,9 @@ class KfraDigitsExploration {
                 if (spec.startsWith("sgd:")) {
                     result = run.run(mlp, new SgdMomentum(Double.parseDouble(spec.substring(4)), 0.9));
                 } else {
-                    VariantSpec parsed = VariantSpec.parse(spec);
-                    KroneckerOptimizer optimizer = KroneckerOptimizer.builder(
-                            parsed.variant().equals("kfac") ? new KfacApproximation() : new KfraApproximation())
-                            .model(mlp.modelSpec()).parseAll(parsed.settings()).build();
+                    KroneckerOptimizer optimizer = KroneckerOptimizer.builder(OptimizerConfig.parse(
+                            spec.startsWith("kfac") ? new KfacApproximation() : new KfraApproximation(), spec))
+                            .model(mlp.modelSpec()).build();
                     result = run.run(mlp, StepFunction.of(optimizer));
                 }
                 line.append(String.format(" seed%d=%s(%.3f, %.0fms)", seed,

@@ -6,6 +6,7 @@ import org.junit.jupiter.api.Test;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.settings.VariantSpec;
 import org.kron4j.reference.train.StepFunction;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.testkit.protocol.DigitsProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +26,9 @@ class KfraDigitsTest {
 
     @Test
     void digits_kfraReachesTargetInFewerStepsThanBestSgdMomentum() {
-        VariantSpec spec = VariantSpec.parse(KFRA);
-        int[] kfra = DigitsProtocol.stepsToTarget(net -> StepFunction.of(KroneckerOptimizer.builder(
-                new KfraApproximation()).model(net.modelSpec()).parseAll(spec.settings()).build()));
+        OptimizerConfig config = OptimizerConfig.parse(new KfraApproximation(), KFRA);
+        int[] kfra = DigitsProtocol.stepsToTarget(net -> StepFunction.of(KroneckerOptimizer.builder(config)
+                .model(net.modelSpec()).build()));
         DigitsProtocol.Baseline sgd = DigitsProtocol.bestSgdMomentum();
         String report = DigitsProtocol.report(KFRA, kfra, sgd);
         LOG.info(report);

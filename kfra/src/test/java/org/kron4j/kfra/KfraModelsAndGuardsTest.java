@@ -106,6 +106,19 @@ class KfraModelsAndGuardsTest {
     }
 
     @Test
+    void targets_doesNotApply_notListedAndRefusedNamingSettingAndVariant() {
+        // KFRA samples nothing: its statistics are the exact output Hessian, whatever the targets
+        assertThat(KroneckerOptimizer.schema(new KfraApproximation())).extracting(s -> s.name())
+                .doesNotContain("targets").contains("damping", "dampingMode");
+        assertThatThrownBy(() -> Kron4j.optimizer("kfra:targets=empirical"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("setting 'targets' does not apply to variant 'kfra'");
+        assertThatThrownBy(() -> builder(ModelSpec.sequential(Loss.SOFTMAX_CROSS_ENTROPY, HIDDEN, OUT))
+                .set(OptimizerSettings.TARGETS, org.kron4j.api.capture.TargetSource.EXACT))
+                .hasMessageStartingWith("setting 'targets' does not apply to variant 'kfra'");
+    }
+
+    @Test
     void supports_denseWithKnownActivationOnly() {
         KfraApproximation kfra = new KfraApproximation();
         assertThat(kfra.supports(HIDDEN)).isTrue();

@@ -93,9 +93,20 @@ public final class ShampooApproximation implements CurvatureApproximation {
                 + "(Gupta, Koren & Singer 2018; Anil et al. 2020)";
     }
 
+    private static final List<Setting<?>> DRIVER_SETTINGS = OptimizerSettings.ALL.stream()
+            .filter(s -> s != OptimizerSettings.DAMPING && s != OptimizerSettings.DAMPING_MODE
+                    && s != OptimizerSettings.TARGETS)
+            .toList();
+
     @Override
     public List<Setting<?>> settings() {
         return SETTINGS;
+    }
+
+    /** Every driver setting but damping, dampingMode and targets: ε regularises the roots, and Shampoo samples nothing. */
+    @Override
+    public List<Setting<?>> driverSettings() {
+        return DRIVER_SETTINGS;
     }
 
     @Override

@@ -18,6 +18,7 @@ import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.registry.Kron4jModule;
 import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.Settings;
 
 /** Discovery, wiring, settings validation and driver defaults. */
@@ -48,6 +49,19 @@ class ShampooApproximationTest {
                 .builder("shampoo:epsilon=1e-4,grafting=adam,blockSize=512").model(MODEL).build();
         assertThat(optimizer.settings().get(ShampooApproximation.EPSILON)).isEqualTo(1e-4);
         assertThat(optimizer.settings().get(ShampooApproximation.GRAFTING)).isEqualTo(Grafting.ADAM);
+    }
+
+    @Test
+    void dampingDampingModeAndTargets_doNotApply_refusedNamingSettingAndVariant() {
+        for (String name : List.of("damping", "dampingMode", "targets")) {
+            assertThat(OptimizerConfig.schema(new ShampooApproximation())).noneMatch(s -> s.name().equals(name));
+            assertThatThrownBy(() -> OptimizerConfig.parse(new ShampooApproximation(), "shampoo:" + name + "=0.1"))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("setting '" + name + "' does not apply to variant 'shampoo'");
+        }
+        assertThatThrownBy(() -> builder().set(OptimizerSettings.DAMPING, 0.1))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("setting 'damping' does not apply to variant 'shampoo'");
     }
 
     @Test
@@ -85,7 +99,7 @@ class ShampooApproximationTest {
         assertThatThrownBy(() -> builder().set(ShampooApproximation.EPSILON, -1e-6))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("epsilon must be in (0, ∞), got -1.0E-6");
-        assertThatThrownBy(() -> builder().parse("epsilon", "-1"))
+        assertThatThrownBy(() -> OptimizerConfig.builder(new ShampooApproximation()).parse("epsilon", "-1"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("epsilon must be in (0, ∞)");
     }
@@ -99,7 +113,7 @@ class ShampooApproximationTest {
 
     @Test
     void grafting_unknown_failsListingChoices() {
-        assertThatThrownBy(() -> builder().parse("grafting", "rmsprop"))
+        assertThatThrownBy(() -> OptimizerConfig.builder(new ShampooApproximation()).parse("grafting", "rmsprop"))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("grafting must be one of [none, sgd, adagrad, adam], got 'rmsprop'");
     }

@@ -5,12 +5,10 @@ import com.oracle.labs.mlrg.olcut.config.PropertyException;
 import com.oracle.labs.mlrg.olcut.provenance.ConfiguredObjectProvenance;
 import com.oracle.labs.mlrg.olcut.provenance.impl.ConfiguredObjectProvenanceImpl;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.Kron4j;
 import org.kron4j.api.UnsupportedModelException;
@@ -26,8 +24,7 @@ import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.StepResult;
-import org.kron4j.api.settings.Setting;
-import org.kron4j.api.settings.Settings;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.VariantSpec;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -63,16 +60,16 @@ import org.tribuo.math.la.Tensor;
  * minibatch sum times the minibatch size; Shampoo with its default relative ε and AdaGrad
  * grafting is invariant to that scale, a plain-SGD grafting is not.
  *
- * <p><b>Configuration.</b> {@code variant} names the variant; every driver setting of
- * {@link OptimizerSettings} has its own field of the same name ({@code learningRate},
- * {@code damping}, {@code tCov}, {@code tInv}, …; enum-valued settings as lower-case text, e.g.
- * {@code targets = "mc_fisher"}); a variant's own settings (Shampoo's {@code epsilon},
- * {@code grafting}, …) go in the {@code settings} map. A field left unset takes the variant's
- * default. {@link #postConfig()} validates every value against the variant's
- * {@link KroneckerOptimizer#schema schema} (an out-of-range value raises a
- * {@link PropertyException} naming the field with kron4j's message, e.g. {@code damping must be
- * in [0, ∞), got -1.0}) and then writes every effective value back into the fields, so that
- * provenance and {@link #toString()} record the complete configuration, defaults included.
+ * <p><b>Configuration.</b> {@code variant} names the variant; the {@code settings} map holds
+ * every setting by its kron4j name, as text: the driver's ({@code learningRate}, {@code damping},
+ * {@code tCov}, …; enum values in lower case, e.g. {@code targets = "mc_fisher"}) and the
+ * variant's own (Shampoo's {@code epsilon}, {@code grafting}, …). A setting left out takes the
+ * variant's default. {@link #postConfig()} validates the map through kron4j's one parser into an
+ * {@link OptimizerConfig} (a bad value raises a {@link PropertyException} on {@code settings}
+ * with kron4j's message, e.g. {@code settings[damping]: damping must be in [0, ∞), got -1.0}; a
+ * setting that does not apply to the variant is refused naming both) and then writes every
+ * effective value back into the map, so that provenance and {@link #toString()} record the
+ * complete configuration, defaults included.
  *
  * <p><b>Lifecycle</b> (Tribuo's): {@link #initialise} builds a fresh {@link KroneckerOptimizer}
  * for the parameters, {@link #step} runs one kron4j step, {@link #finalise} logs a summary,
@@ -97,63 +94,15 @@ import org.tribuo.math.la.Tensor;
 public final class Kron4jOptimiser implements StochasticGradientOptimiser {
     private static final Logger LOG = LoggerFactory.getLogger(Kron4jOptimiser.class);
 
-    /** The driver settings that have a field of their own (same name as the setting). */
-    private static final List<Setting<?>> FIELD_SETTINGS = List.of(OptimizerSettings.LEARNING_RATE,
-            OptimizerSettings.MOMENTUM, OptimizerSettings.DAMPING, OptimizerSettings.DAMPING_MODE,
-            OptimizerSettings.T_COV, OptimizerSettings.T_INV, OptimizerSettings.STATISTICS_DECAY,
-            OptimizerSettings.KL_CLIP, OptimizerSettings.WEIGHT_DECAY, OptimizerSettings.TARGETS,
-            OptimizerSettings.STORAGE_PRECISION, OptimizerSettings.DECOMPOSITION_PRECISION,
-            OptimizerSettings.UNSUPPORTED_LAYERS);
-    private static final Set<String> FIELD_NAMES = FIELD_SETTINGS.stream().map(Setting::name)
-            .collect(java.util.stream.Collectors.toUnmodifiableSet());
-
     @Config(description = "The kron4j variant, by its registered name: shampoo, kfac, ekfac, kfra, …")
     private String variant = "shampoo";
 
-    @Config(description = "Step size η applied to the preconditioned direction (unset: the variant's default).")
-    private Double learningRate;
-
-    @Config(description = "Heavy-ball momentum μ in [0, 1) (unset: the variant's default).")
-    private Double momentum;
-
-    @Config(description = "Tikhonov damping λ >= 0 added to the curvature (unset: the variant's default).")
-    private Double damping;
-
-    @Config(description = "How damping enters a Kronecker block: factored or eigen (unset: the variant's default).")
-    private String dampingMode;
-
-    @Config(description = "Collect curvature statistics every tCov steps (unset: the variant's default).")
-    private Integer tCov;
-
-    @Config(description = "Refresh inverses / eigendecompositions every tInv steps (unset: the variant's default).")
-    private Integer tInv;
-
-    @Config(description = "Moving-average decay of the statistics in (0, 1] (unset: the variant's default).")
-    private Double statisticsDecay;
-
-    @Config(description = "KL norm constraint κ >= 0, 0 disables (unset: the variant's default).")
-    private Double klClip;
-
-    @Config(description = "L2 coefficient added to the weights' gradient, not the bias (unset: the variant's default).")
-    private Double weightDecay;
-
-    @Config(description = "Targets of the output gradients: mc_fisher, empirical or exact (unset: the variant's default).")
-    private String targets;
-
-    @Config(description = "Precision factors are stored in: float or double (unset: the variant's default).")
-    private String storagePrecision;
-
-    @Config(description = "Precision decompositions run in: float or double (unset: the variant's default).")
-    private String decompositionPrecision;
-
-    @Config(description = "Layers the variant cannot precondition: fail or pass_through (unset: the variant's default).")
-    private String unsupportedLayers;
-
-    @Config(description = "The variant's own settings by name, as text (e.g. Shampoo's epsilon, grafting); unset ones "
-            + "take the variant's default.")
+    @Config(description = "The variant's settings by kron4j name, as text: driver settings (learningRate, damping, "
+            + "tCov, …) and the variant's own (e.g. Shampoo's epsilon, grafting); unset ones take the variant's "
+            + "default. After configuration it holds every effective value.")
     private Map<String, String> settings = new LinkedHashMap<>();
 
-    private transient Settings resolved;
+    private transient OptimizerConfig config;
     private transient KroneckerOptimizer optimizer;
     private transient Parameters parameters;
     private transient CaptureEngine engine;
@@ -176,14 +125,16 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
      * {@code damping}, …) and the variant's own ({@code epsilon}, …); values as numbers, booleans,
      * enum constants or their textual form.
      *
-     * @throws PropertyException naming the setting when a value is out of range or unknown
+     * @throws PropertyException naming the setting when a value is out of range, unknown or does
+     *     not apply to the variant
      */
     public Kron4jOptimiser(String variant, Map<String, ?> settings) {
-        this.variant = Objects.requireNonNull(variant, "variant");
-        for (Map.Entry<String, ?> entry : settings.entrySet()) {
-            assign(entry.getKey(), entry.getValue());
-        }
-        postConfig();
+        adopt(configure(Objects.requireNonNull(variant, "variant"), settings));
+    }
+
+    /** An optimiser of a configuration parsed or built before. */
+    public Kron4jOptimiser(OptimizerConfig config) {
+        adopt(Objects.requireNonNull(config, "config"));
     }
 
     /**
@@ -198,120 +149,50 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
         return new Kron4jOptimiser(parsed.variant(), parsed.settings());
     }
 
-    private void assign(String name, Object value) {
-        Objects.requireNonNull(name, "setting name");
-        if (!FIELD_NAMES.contains(name)) {
-            settings.put(name, value instanceof Enum<?> e ? e.name().toLowerCase(java.util.Locale.ROOT)
-                    : String.valueOf(value));
-            return;
-        }
-        Setting<?> setting = FIELD_SETTINGS.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
-        Object typed;
-        try {
-            typed = value instanceof String text ? setting.parse(text) : setting.validate(value);
-        } catch (IllegalArgumentException e) {
-            throw new PropertyException("", name, e.getMessage());
-        }
-        setField(name, typed);
-    }
-
-    /** Validates every field against the variant's schema and fills unset ones with the variant's defaults. */
-    @Override
-    public void postConfig() {
+    private static CurvatureApproximation lookUp(String variant) {
         if (variant == null || variant.isBlank()) {
             throw new PropertyException("", "variant", "variant must name a kron4j variant; available: "
                     + Kron4j.variants().names());
         }
-        CurvatureApproximation approximation;
         try {
-            approximation = Kron4j.variants().get(variant);
+            return Kron4j.variants().get(variant);
         } catch (IllegalArgumentException e) {
             throw new PropertyException("", "variant", e.getMessage());
         }
-        variant = approximation.name();
-        List<Setting<?>> schema = KroneckerOptimizer.schema(approximation);
-        Settings.Builder builder = Settings.builder(schema);
-        for (Setting<?> setting : FIELD_SETTINGS) {
-            Object value = getField(setting.name());
-            if (value == null) {
-                continue;
-            }
+    }
+
+    /**
+     * The one place this class turns configured values into a kron4j configuration: text goes
+     * through kron4j's parser ({@link OptimizerConfig.Builder#parse}), typed values are validated.
+     */
+    private static OptimizerConfig configure(String variant, Map<String, ?> settings) {
+        OptimizerConfig.Builder builder = OptimizerConfig.builder(lookUp(variant));
+        for (Map.Entry<String, ?> entry : settings.entrySet()) {
+            String key = Objects.requireNonNull(entry.getKey(), "setting name");
             try {
-                if (value instanceof String text) {
-                    builder.parse(setting.name(), text);
+                if (entry.getValue() instanceof String text) {
+                    builder.parse(key, text);
                 } else {
-                    builder.set(setting.name(), value);
+                    builder.set(key, entry.getValue());
                 }
-            } catch (IllegalArgumentException e) {
-                throw new PropertyException("", setting.name(), e.getMessage());
-            }
-        }
-        Map<String, String> own = settings == null ? Map.of() : settings;
-        for (Map.Entry<String, String> entry : own.entrySet()) {
-            String key = entry.getKey();
-            if (FIELD_NAMES.contains(key)) {
-                throw new PropertyException("", "settings", "settings[" + key + "]: " + key
-                        + " has a field of its own; set it there");
-            }
-            try {
-                builder.parse(key, entry.getValue());
-            } catch (IllegalArgumentException e) {
+            } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new PropertyException("", "settings", "settings[" + key + "]: " + e.getMessage());
             }
         }
-        resolved = builder.build();
-        Map<String, String> text = resolved.asText();
-        for (Setting<?> setting : FIELD_SETTINGS) {
-            Object value = resolved.get(setting);
-            setField(setting.name(), value instanceof Enum<?> ? text.get(setting.name()) : value);
-        }
-        Map<String, String> effective = new LinkedHashMap<>();
-        text.forEach((name, value) -> {
-            if (!FIELD_NAMES.contains(name)) {
-                effective.put(name, value);
-            }
-        });
-        settings = effective;
+        return builder.build();
     }
 
-    private Object getField(String name) {
-        return switch (name) {
-            case "learningRate" -> learningRate;
-            case "momentum" -> momentum;
-            case "damping" -> damping;
-            case "dampingMode" -> dampingMode;
-            case "tCov" -> tCov;
-            case "tInv" -> tInv;
-            case "statisticsDecay" -> statisticsDecay;
-            case "klClip" -> klClip;
-            case "weightDecay" -> weightDecay;
-            case "targets" -> targets;
-            case "storagePrecision" -> storagePrecision;
-            case "decompositionPrecision" -> decompositionPrecision;
-            case "unsupportedLayers" -> unsupportedLayers;
-            default -> throw new IllegalStateException("no field for setting " + name);
-        };
+    /** Takes a validated configuration and writes every effective value back into the fields (provenance). */
+    private void adopt(OptimizerConfig validated) {
+        this.config = validated;
+        this.variant = validated.variantName();
+        this.settings = new LinkedHashMap<>(validated.asText());
     }
 
-    private void setField(String name, Object value) {
-        String asText = value instanceof Enum<?> e ? e.name().toLowerCase(java.util.Locale.ROOT)
-                : value instanceof String s ? s : null;
-        switch (name) {
-            case "learningRate" -> learningRate = (Double) value;
-            case "momentum" -> momentum = (Double) value;
-            case "damping" -> damping = (Double) value;
-            case "dampingMode" -> dampingMode = asText;
-            case "tCov" -> tCov = (Integer) value;
-            case "tInv" -> tInv = (Integer) value;
-            case "statisticsDecay" -> statisticsDecay = (Double) value;
-            case "klClip" -> klClip = (Double) value;
-            case "weightDecay" -> weightDecay = (Double) value;
-            case "targets" -> targets = asText;
-            case "storagePrecision" -> storagePrecision = asText;
-            case "decompositionPrecision" -> decompositionPrecision = asText;
-            case "unsupportedLayers" -> unsupportedLayers = asText;
-            default -> throw new IllegalStateException("no field for setting " + name);
-        }
+    /** Validates the settings against the variant's schema and fills unset ones with the variant's defaults. */
+    @Override
+    public void postConfig() {
+        adopt(configure(variant, settings == null ? Map.of() : settings));
     }
 
     /** The variant's registered name. */
@@ -319,14 +200,19 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
         return variant;
     }
 
+    /** The validated configuration. */
+    public OptimizerConfig config() {
+        return config;
+    }
+
     /** Every effective setting (driver and variant) as text, in schema order. */
     public Map<String, String> effectiveSettings() {
-        return resolved.asText();
+        return config.asText();
     }
 
     /** Which targets the statistics use (the trainers check it against their objective). */
     TargetSource targetSource() {
-        return resolved.get(OptimizerSettings.TARGETS);
+        return config.driverValue(OptimizerSettings.TARGETS);
     }
 
     /** The kron4j optimizer of the current training run, or null outside one (tests, diagnostics). */
@@ -348,10 +234,7 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
         Objects.requireNonNull(params, "parameters");
         CaptureEngine capture = params instanceof CaptureEngine e ? e : null;
         ModelSpec model = capture != null ? capture.modelSpec() : describe(params);
-        KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(Kron4j.variants().get(variant)).model(model);
-        for (Setting<?> setting : resolved.schema()) {
-            copySetting(builder, setting);
-        }
+        KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(config).model(model);
         KroneckerOptimizer built;
         try {
             built = builder.build();
@@ -374,10 +257,6 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
         if (capture != null) {
             capture.expect(plan);
         }
-    }
-
-    private <T> void copySetting(KroneckerOptimizer.Builder builder, Setting<T> setting) {
-        builder.set(setting, resolved.get(setting));
     }
 
     /** Each tensor of plain Tribuo parameters as one kron4j layer. */
@@ -464,14 +343,7 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
 
     @Override
     public Kron4jOptimiser copy() {
-        Kron4jOptimiser twin = new Kron4jOptimiser();
-        twin.variant = variant;
-        for (Setting<?> setting : FIELD_SETTINGS) {
-            twin.setField(setting.name(), getField(setting.name()));
-        }
-        twin.settings = new LinkedHashMap<>(settings);
-        twin.postConfig();
-        return twin;
+        return new Kron4jOptimiser(config);
     }
 
     @Override
@@ -482,10 +354,7 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
     @Override
     public String toString() {
         StringBuilder sb = new StringBuilder("Kron4jOptimiser(variant=").append(variant);
-        for (Setting<?> setting : FIELD_SETTINGS) {
-            sb.append(',').append(setting.name()).append('=').append(getField(setting.name()));
-        }
-        sb.append(",settings=").append(Collections.unmodifiableMap(settings)).append(')');
-        return sb.toString();
+        settings.forEach((name, value) -> sb.append(',').append(name).append('=').append(value));
+        return sb.append(')').toString();
     }
 }

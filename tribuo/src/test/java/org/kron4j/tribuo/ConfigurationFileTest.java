@@ -80,10 +80,10 @@ class ConfigurationFileTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource(delimiter = '|', value = {
-            "negative-damping    | damping    | damping must be in [0, ∞), got -1.0",
-            "zero-tcov           | tCov       | tCov must be in [1, ∞], got 0",
+            "negative-damping    | settings   | settings[damping]: damping must be in [0, ∞), got -1.0",
+            "zero-tcov           | settings   | settings[tCov]: tCov must be in [1, ∞], got 0",
             "unknown-variant     | variant    | unknown variant 'kfca'; available:",
-            "unknown-targets     | targets    | targets must be one of [mc_fisher, empirical, exact], got 'fisher'",
+            "unknown-targets     | settings   | settings[targets]: targets must be one of [mc_fisher, empirical, exact], got 'fisher'",
             "bad-variant-setting | settings   | settings[epsilon]: epsilon must be in (0, ∞), got 0",
             "hinge-with-mc-fisher| objective  | use targets=empirical"})
     void badValue_failsNamingTheField(String component, String field, String message) {

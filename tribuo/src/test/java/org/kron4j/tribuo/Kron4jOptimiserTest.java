@@ -40,24 +40,33 @@ class Kron4jOptimiserTest {
     void damping_negative_namesFieldAndRange() {
         assertThatThrownBy(() -> new Kron4jOptimiser("kfac", Map.of("damping", -1.0)))
                 .isInstanceOf(PropertyException.class)
-                .satisfies(e -> assertThat(((PropertyException) e).getProperty()).isEqualTo("damping"))
-                .hasMessageContaining("damping must be in [0, ∞), got -1.0");
+                .satisfies(e -> assertThat(((PropertyException) e).getProperty()).isEqualTo("settings"))
+                .hasMessageContaining("settings[damping]: damping must be in [0, ∞), got -1.0");
     }
 
     @Test
     void tCov_zero_namesFieldAndRange() {
         assertThatThrownBy(() -> Kron4jOptimiser.fromSpec("kfac:tCov=0"))
                 .isInstanceOf(PropertyException.class)
-                .satisfies(e -> assertThat(((PropertyException) e).getProperty()).isEqualTo("tCov"))
-                .hasMessageContaining("tCov must be in [1, ∞], got 0");
+                .satisfies(e -> assertThat(((PropertyException) e).getProperty()).isEqualTo("settings"))
+                .hasMessageContaining("settings[tCov]: tCov must be in [1, ∞], got 0");
     }
 
     @Test
     void targets_unknownChoice_listsChoices() {
         assertThatThrownBy(() -> Kron4jOptimiser.fromSpec("kfac:targets=fisher"))
                 .isInstanceOf(PropertyException.class)
-                .satisfies(e -> assertThat(((PropertyException) e).getProperty()).isEqualTo("targets"))
-                .hasMessageContaining("targets must be one of [mc_fisher, empirical, exact], got 'fisher'");
+                .satisfies(e -> assertThat(((PropertyException) e).getProperty()).isEqualTo("settings"))
+                .hasMessageContaining("settings[targets]: targets must be one of [mc_fisher, empirical, exact], got 'fisher'");
+    }
+
+    @Test
+    void settings_notApplyingToVariant_refusedNamingSettingAndVariant() {
+        assumeVariant("shampoo");
+        assertThatThrownBy(() -> Kron4jOptimiser.fromSpec("shampoo:damping=0.1"))
+                .isInstanceOf(PropertyException.class)
+                .satisfies(e -> assertThat(((PropertyException) e).getProperty()).isEqualTo("settings"))
+                .hasMessageContaining("settings[damping]: setting 'damping' does not apply to variant 'shampoo'");
     }
 
     @Test

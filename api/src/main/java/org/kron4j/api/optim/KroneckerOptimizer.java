@@ -6,12 +6,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.CurvatureEstimator;
 import org.kron4j.api.EstimatorContext;
@@ -28,6 +25,7 @@ import org.kron4j.api.linalg.LinearAlgebras;
 import org.kron4j.api.linalg.SymmetricLinearAlgebra;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.model.ModelSpec;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.Setting;
 import org.kron4j.api.settings.Settings;
 import org.kron4j.api.optim.transform.AddWeightDecay;
@@ -88,6 +86,7 @@ import org.slf4j.LoggerFactory;
 public final class KroneckerOptimizer {
     private static final Logger LOG = LoggerFactory.getLogger(KroneckerOptimizer.class);
 
+    private final OptimizerConfig config;
     private final CurvatureApproximation variant;
     private final ModelSpec model;
     private final Settings settings;
@@ -104,26 +103,27 @@ public final class KroneckerOptimizer {
     private long skippedSteps;
     private double lastKlScale = Double.NaN;
 
-    private KroneckerOptimizer(CurvatureApproximation variant, ModelSpec model, Settings settings,
-            SymmetricLinearAlgebra linearAlgebra, UpdateChainFactory chainFactory) {
-        this.variant = variant;
+    private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
+            UpdateChainFactory chainFactory) {
+        this.config = config;
+        this.variant = config.variant();
         this.model = model;
-        this.settings = settings;
-        this.tCov = settings.get(OptimizerSettings.T_COV);
-        this.tInv = settings.get(OptimizerSettings.T_INV);
-        this.targets = settings.get(OptimizerSettings.TARGETS);
-        this.learningRate = settings.get(OptimizerSettings.LEARNING_RATE);
-        this.damping = settings.get(OptimizerSettings.DAMPING);
-        this.store = new FactorStore(settings.get(OptimizerSettings.STORAGE_PRECISION),
-                settings.get(OptimizerSettings.DECOMPOSITION_PRECISION),
-                settings.get(OptimizerSettings.STATISTICS_DECAY), linearAlgebra);
+        this.settings = config.settings();
+        this.tCov = config.driverValue(OptimizerSettings.T_COV);
+        this.tInv = config.driverValue(OptimizerSettings.T_INV);
+        this.targets = config.driverValue(OptimizerSettings.TARGETS);
+        this.learningRate = config.driverValue(OptimizerSettings.LEARNING_RATE);
+        this.damping = config.driverValue(OptimizerSettings.DAMPING);
+        this.store = new FactorStore(config.driverValue(OptimizerSettings.STORAGE_PRECISION),
+                config.driverValue(OptimizerSettings.DECOMPOSITION_PRECISION),
+                config.driverValue(OptimizerSettings.STATISTICS_DECAY), linearAlgebra);
         this.storageType = store.storagePrecision().dataType();
         this.estimator = NdArrays.detached(() -> variant.createEstimator(new EstimatorContext(model, settings, store)));
         if (estimator.blocks().size() != model.size()) {
             throw new IllegalStateException("variant '" + variant.name() + "' made " + estimator.blocks().size()
                     + " blocks for " + model.size() + " layers");
         }
-        this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, settings, store)),
+        this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
                 "the update chain factory returned null");
         if (tInv < tCov) {
             LOG.warn("tInv={} < tCov={}: some refreshes will recompute decompositions of unchanged statistics",
@@ -145,13 +145,13 @@ public final class KroneckerOptimizer {
 
     /** The stages of {@link #defaultChain}, for factories that insert their own among them. */
     public static List<UpdateTransform> defaultTransforms(ChainSetup setup) {
-        Settings settings = setup.settings();
+        OptimizerConfig config = setup.config();
         List<UpdateTransform> transforms = new ArrayList<>();
-        transforms.add(new AddWeightDecay(settings.get(OptimizerSettings.WEIGHT_DECAY)));
+        transforms.add(new AddWeightDecay(config.driverValue(OptimizerSettings.WEIGHT_DECAY)));
         transforms.add(new PreconditionByCurvature());
-        transforms.add(new ClipByKl(settings.get(OptimizerSettings.KL_CLIP)));
+        transforms.add(new ClipByKl(config.driverValue(OptimizerSettings.KL_CLIP)));
         transforms.add(new RecordDirections());
-        double momentum = settings.get(OptimizerSettings.MOMENTUM);
+        double momentum = config.driverValue(OptimizerSettings.MOMENTUM);
         if (momentum > 0) {
             transforms.add(new HeavyBallMomentum(setup.store(), ParameterSlot.of(setup.model()), "momentum",
                     momentum));
@@ -165,35 +165,17 @@ public final class KroneckerOptimizer {
         return new Builder(variant);
     }
 
-    /**
-     * Every setting an optimizer of this variant accepts, with the variant's defaults: the
-     * driver's {@link OptimizerSettings#ALL} followed by the variant's own.
-     */
-    public static List<Setting<?>> schema(CurvatureApproximation variant) {
-        Map<String, Object> overrides = new LinkedHashMap<>(variant.driverDefaults());
-        List<Setting<?>> schema = new ArrayList<>();
-        for (Setting<?> setting : OptimizerSettings.ALL) {
-            Object preferred = overrides.remove(setting.name());
-            schema.add(preferred == null ? setting : withDefault(setting, preferred));
-        }
-        if (!overrides.isEmpty()) {
-            throw new IllegalStateException("variant '" + variant.name() + "' overrides unknown driver settings "
-                    + overrides.keySet());
-        }
-        Set<String> names = new HashSet<>();
-        schema.forEach(s -> names.add(s.name()));
-        for (Setting<?> own : variant.settings()) {
-            if (!names.add(own.name())) {
-                throw new IllegalStateException("variant '" + variant.name() + "' declares setting '" + own.name()
-                        + "', which the driver or the variant already has");
-            }
-            schema.add(own);
-        }
-        return List.copyOf(schema);
+    /** A builder for an optimizer of a configuration (parsed once from a spec, or built typed). */
+    public static Builder builder(OptimizerConfig config) {
+        return new Builder(config);
     }
 
-    private static <T> Setting<T> withDefault(Setting<T> setting, Object value) {
-        return setting.withDefault(setting.validate(value));
+    /**
+     * Every setting an optimizer of this variant accepts, with the variant's defaults: see
+     * {@link OptimizerConfig#schema}.
+     */
+    public static List<Setting<?>> schema(CurvatureApproximation variant) {
+        return OptimizerConfig.schema(variant);
     }
 
     /** What the engine must capture for the next step. */
@@ -356,9 +338,14 @@ public final class KroneckerOptimizer {
         return model;
     }
 
-    /** Every effective setting (driver and variant). */
+    /** Every effective setting (the applicable driver settings and the variant's). */
     public Settings settings() {
         return settings;
+    }
+
+    /** The configuration this optimizer was built with. */
+    public OptimizerConfig config() {
+        return config;
     }
 
     public FactorStore store() {
@@ -421,20 +408,24 @@ public final class KroneckerOptimizer {
     }
 
     /**
-     * Builds an optimizer: the variant, the model, then settings (each validated as it is set:
-     * out of range → {@link IllegalArgumentException} naming the setting and its range; set twice
-     * → {@link IllegalStateException}).
+     * Builds an optimizer: the variant or a whole {@link OptimizerConfig}, the model, then typed
+     * settings (each validated as it is set: out of range → {@link IllegalArgumentException}
+     * naming the setting and its range; a setting that does not apply to the variant →
+     * {@link IllegalArgumentException} naming both; set twice → {@link IllegalStateException}).
+     * Spec strings are parsed by {@link OptimizerConfig#parse}, never here.
      */
     public static final class Builder {
-        private final CurvatureApproximation variant;
-        private final Settings.Builder settings;
+        private final OptimizerConfig.Builder settings;
         private ModelSpec model;
         private SymmetricLinearAlgebra linearAlgebra;
         private UpdateChainFactory chainFactory;
 
         private Builder(CurvatureApproximation variant) {
-            this.variant = Objects.requireNonNull(variant, "variant");
-            this.settings = Settings.builder(schema(variant));
+            this.settings = OptimizerConfig.builder(variant);
+        }
+
+        private Builder(OptimizerConfig config) {
+            this.settings = config.toBuilder();
         }
 
         public Builder model(ModelSpec model) {
@@ -452,17 +443,6 @@ public final class KroneckerOptimizer {
 
         public Builder set(String name, Object value) {
             settings.set(name, value);
-            return this;
-        }
-
-        /** Sets a value from its textual form, as in spec strings and config files. */
-        public Builder parse(String name, String text) {
-            settings.parse(name, text);
-            return this;
-        }
-
-        public Builder parseAll(Map<String, String> texts) {
-            settings.parseAll(texts);
             return this;
         }
 
@@ -513,7 +493,7 @@ public final class KroneckerOptimizer {
             }
             SymmetricLinearAlgebra kernels = linearAlgebra != null ? linearAlgebra : LinearAlgebras.forCurrentBackend();
             UpdateChainFactory chains = chainFactory != null ? chainFactory : KroneckerOptimizer::defaultChain;
-            return new KroneckerOptimizer(variant, model, settings.build(), kernels, chains);
+            return new KroneckerOptimizer(settings.build(), model, kernels, chains);
         }
     }
 }

@@ -8,13 +8,14 @@ import java.util.Map;
 import java.util.Objects;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.settings.OptimizerConfig;
 
 /**
  * The Guice module of kron4j: binds the {@link VariantRegistry}, a
  * {@code Map<String, CurvatureApproximation>} keyed by variant name (present, possibly empty,
- * even with no variant on the class path), and an {@link OptimizerFactory}. Each variant
- * contributes its own module ({@link CurvatureApproximation#guiceModule()}); this module installs
- * the modules of the variants the registry found and never scans by itself.
+ * even with no variant on the class path), and an {@link OptimizerFactory}. It adds each variant
+ * the registry found to the map binder under its {@link CurvatureApproximation#name()} and never
+ * scans by itself; variants know nothing of Guice.
  *
  * <pre>{@code
  * Injector injector = Guice.createInjector(new Kron4jModule());
@@ -36,10 +37,11 @@ public final class Kron4jModule extends AbstractModule {
 
     @Override
     protected void configure() {
-        MapBinder.newMapBinder(binder(), String.class, CurvatureApproximation.class);
+        MapBinder<String, CurvatureApproximation> variants =
+                MapBinder.newMapBinder(binder(), String.class, CurvatureApproximation.class);
         bind(VariantRegistry.class).toInstance(registry);
         for (CurvatureApproximation variant : registry.all()) {
-            install(variant.guiceModule());
+            variants.addBinding(variant.name()).toInstance(variant);
         }
     }
 
@@ -59,7 +61,7 @@ public final class Kron4jModule extends AbstractModule {
 
         /** A builder for a spec such as {@code "kfac"} or {@code "kfac:damping=1e-3,tInv=50"}. */
         public KroneckerOptimizer.Builder builder(String spec) {
-            return org.kron4j.api.Kron4j.optimizer(variants, spec);
+            return KroneckerOptimizer.builder(OptimizerConfig.parse(variants, spec));
         }
 
         public VariantRegistry variants() {

@@ -78,6 +78,19 @@ public final class Settings {
         return builder;
     }
 
+    /**
+     * A copy with one value replaced (validated; the setting then counts as {@linkplain #isSet set}).
+     *
+     * @throws IllegalArgumentException when the setting is not part of this schema or the value is
+     *     out of range
+     */
+    public <T> Settings with(Setting<T> setting, T value) {
+        Setting<T> own = own(schema, setting);
+        Map<String, Object> copy = new LinkedHashMap<>(values);
+        copy.put(own.name(), own.validate(value));
+        return new Settings(schema, Collections.unmodifiableMap(copy));
+    }
+
     private <T> String formatted(Setting<T> setting) {
         return setting.format(get(setting));
     }
@@ -95,7 +108,13 @@ public final class Settings {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Settings other && schema.equals(other.schema) && asText().equals(other.asText());
+        return o instanceof Settings other && describe(schema).equals(describe(other.schema))
+                && asText().equals(other.asText());
+    }
+
+    /** Settings are compared by what they are (name, type, range, default), not by instance. */
+    private static List<String> describe(List<Setting<?>> schema) {
+        return schema.stream().map(Setting::toString).toList();
     }
 
     @Override
@@ -113,6 +132,7 @@ public final class Settings {
         private final List<Setting<?>> schema;
         private final Map<String, Setting<?>> byName = new HashMap<>();
         private final Map<String, Object> values = new LinkedHashMap<>();
+        private final Map<String, String> refused = new HashMap<>();
 
         private Builder(List<? extends Setting<?>> schema) {
             this.schema = List.copyOf(schema);
@@ -123,7 +143,23 @@ public final class Settings {
             }
         }
 
+        /**
+         * Names that are refused with a message of their own rather than "unknown setting": the
+         * settings of a wider family that do not apply to this schema's owner (e.g. a driver
+         * setting a variant ignores). The message must name the setting and why it is refused.
+         */
+        public Builder refusing(Map<String, String> messages) {
+            messages.forEach((name, message) -> {
+                if (byName.containsKey(name)) {
+                    throw new IllegalArgumentException("setting '" + name + "' is part of the schema; it cannot be refused");
+                }
+                refused.put(name, Objects.requireNonNull(message, name));
+            });
+            return this;
+        }
+
         public <T> Builder set(Setting<T> setting, T value) {
+            refuse(setting.name());
             return put(own(schema, setting), value);
         }
 
@@ -144,12 +180,25 @@ public final class Settings {
             return this;
         }
 
+        /** True when the name was given a value in this builder. */
+        public boolean isSet(String name) {
+            return values.containsKey(name);
+        }
+
         public Settings build() {
             return new Settings(schema, Collections.unmodifiableMap(new LinkedHashMap<>(values)));
         }
 
+        private void refuse(String name) {
+            String message = refused.get(name);
+            if (message != null) {
+                throw new IllegalArgumentException(message);
+            }
+        }
+
         private Setting<?> lookup(String name) {
-            Setting<?> setting = byName.get(Objects.requireNonNull(name, "name"));
+            refuse(Objects.requireNonNull(name, "name"));
+            Setting<?> setting = byName.get(name);
             if (setting == null) {
                 List<Setting<?>> known = new ArrayList<>(schema);
                 throw new IllegalArgumentException("unknown setting '" + name + "'; known: " + names(known));

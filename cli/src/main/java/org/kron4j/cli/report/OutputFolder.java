@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.report;
 
+import org.kron4j.cli.BadInputException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -19,7 +20,7 @@ import java.util.stream.Stream;
  * {@link #close()} (and, for a killed JVM, a shutdown hook) deletes the staging folder and any
  * parent folders this object created, so nothing half-written is ever left to look like a result.
  */
-final class OutputFolder implements AutoCloseable {
+public final class OutputFolder implements AutoCloseable {
     private final Path target;
     private final Path staging;
     private final List<Path> createdParents;
@@ -40,7 +41,7 @@ final class OutputFolder implements AutoCloseable {
      *
      * @throws BadInputException when the target exists or cannot be written
      */
-    static OutputFolder prepare(Path target) {
+    public static OutputFolder prepare(Path target) {
         Path absolute = target.toAbsolutePath().normalize();
         if (Files.exists(absolute)) {
             throw new BadInputException("output folder " + absolute + " already exists; kron4j never overwrites a "
@@ -81,16 +82,16 @@ final class OutputFolder implements AutoCloseable {
         return e.toString();
     }
 
-    Path target() {
+    public Path target() {
         return target;
     }
 
     /** Writes a text file into the staging folder. */
-    void write(String name, String text) throws IOException {
+    public void write(String name, String text) throws IOException {
         Files.writeString(staging.resolve(name), text, StandardCharsets.UTF_8);
     }
 
-    void write(String name, byte[] bytes) throws IOException {
+    public void write(String name, byte[] bytes) throws IOException {
         Files.write(staging.resolve(name), bytes);
     }
 
@@ -100,7 +101,7 @@ final class OutputFolder implements AutoCloseable {
      * @throws IOException when the target appeared meanwhile or the rename fails (the staging
      *     folder is then removed by {@link #close()})
      */
-    Path commit() throws IOException {
+    public Path commit() throws IOException {
         try {
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (AtomicMoveNotSupportedException e) {

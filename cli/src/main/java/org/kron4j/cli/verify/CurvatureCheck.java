@@ -1,7 +1,7 @@
-package org.kron4j.cli;
+package org.kron4j.cli.verify;
 
+import org.kron4j.cli.BadInputException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -9,12 +9,16 @@ import java.util.Random;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
+import org.kron4j.api.capture.TargetSource;
 import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.StepResult;
 import org.kron4j.reference.exact.DoubleMatrices;
 import org.kron4j.reference.exact.ExactCurvature;
 import org.kron4j.reference.exact.RandomTargets;
 import org.kron4j.reference.mlp.ReferenceMlp;
+import org.kron4j.api.settings.OptimizerConfig;
+import org.kron4j.api.store.Precision;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -36,14 +40,21 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * of a dense layer is exact (ā āᵀ ⊗ G is that example's Fisher block), so K-FAC, EKFAC and KFRA
  * must all show errors at rounding level there — the pass/fail part of the check.
  */
-final class CurvatureCheck {
+public final class CurvatureCheck {
     /** Errors below this on one example count as exact (float64, blocks of a few hundred entries). */
-    static final double EXACT_TOLERANCE = 1e-8;
+    public static final double EXACT_TOLERANCE = 1e-8;
 
-    /** Settings the check applies unless the user's spec sets them. */
-    static final Map<String, String> CHECK_SETTINGS = ordered("storagePrecision", "double",
-            "decompositionPrecision", "double", "targets", "exact", "tCov", "1", "tInv", "1000", "klClip", "0",
-            "learningRate", "1", "momentum", "0", "weightDecay", "0");
+    /**
+     * Settings the check applies unless the user's spec sets them; each only where it applies to
+     * the variant (KFRA and Shampoo have no {@code targets}).
+     */
+    public static final OptimizerConfig.Defaults CHECK_SETTINGS = OptimizerConfig.Defaults.builder()
+            .put(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
+            .put(OptimizerSettings.DECOMPOSITION_PRECISION, Precision.DOUBLE)
+            .put(OptimizerSettings.TARGETS, TargetSource.EXACT)
+            .put(OptimizerSettings.T_COV, 1).put(OptimizerSettings.T_INV, 1000)
+            .put(OptimizerSettings.KL_CLIP, 0.0).put(OptimizerSettings.LEARNING_RATE, 1.0)
+            .put(OptimizerSettings.MOMENTUM, 0.0).put(OptimizerSettings.WEIGHT_DECAY, 0.0).build();
 
     private CurvatureCheck() {
     }
@@ -56,14 +67,14 @@ final class CurvatureCheck {
      * @param errors     per layer, the batch's error; null entries mean "no matrix"
      * @param oneExample per layer, the error on the first example alone
      */
-    record VariantErrors(String variant, Map<String, String> given, List<Double> errors, List<Double> oneExample,
+    public record VariantErrors(String variant, Map<String, String> given, List<Double> errors, List<Double> oneExample,
             boolean exactTargets) {
-        boolean statesCurvature() {
+        public boolean statesCurvature() {
             return errors.stream().anyMatch(e -> e != null);
         }
 
         /** True unless the one-example errors exceed {@link #EXACT_TOLERANCE} (judged only with exact targets). */
-        boolean passes() {
+        public boolean passes() {
             if (!exactTargets) {
                 return true;
             }
@@ -72,7 +83,7 @@ final class CurvatureCheck {
     }
 
     /** The network of the check and each variant's errors. */
-    record Result(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed, long parameters,
+    public record Result(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed, long parameters,
             List<VariantErrors> variants) {
     }
 
@@ -81,10 +92,10 @@ final class CurvatureCheck {
      *
      * @param sizes       the tiny network's widths
      * @param activations one per layer, the last IDENTITY
-     * @param variants    variant with the user's settings (textual), in report order
+     * @param variants    each variant with the settings the user gave, in report order
      */
-    static Result run(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed,
-            List<Map.Entry<CurvatureApproximation, Map<String, String>>> variants) {
+    public static Result run(int[] sizes, List<Activation> activations, Loss loss, int batch, long seed,
+            List<OptimizerConfig> variants) {
         ReferenceMlp mlp = ReferenceMlp.builder(sizes)
                 .hidden(activations.subList(0, activations.size() - 1).toArray(new Activation[0]))
                 .loss(loss).dataType(DataType.DOUBLE).seed(seed).build();
@@ -106,27 +117,22 @@ final class CurvatureCheck {
         ExactCurvature exact = ExactCurvature.of(mlp, x, y);
         ExactCurvature single = ExactCurvature.of(mlp, new double[][] {x[0]}, new double[][] {y[0]});
         List<VariantErrors> out = new ArrayList<>();
-        for (Map.Entry<CurvatureApproximation, Map<String, String>> entry : variants) {
-            Map<String, String> settings = new LinkedHashMap<>(CHECK_SETTINGS);
-            settings.putAll(entry.getValue());
-            List<Double> batchErrors = errors(entry.getKey(), settings, mlp, x, y, exact);
-            List<Double> singleErrors = errors(entry.getKey(), settings, mlp, new double[][] {x[0]},
-                    new double[][] {y[0]}, single);
-            boolean exactTargets = "exact".equalsIgnoreCase(settings.get("targets"));
-            out.add(new VariantErrors(entry.getKey().name(), Map.copyOf(entry.getValue()), batchErrors, singleErrors,
+        for (OptimizerConfig given : variants) {
+            OptimizerConfig settings = CHECK_SETTINGS.applyTo(given);
+            List<Double> batchErrors = errors(settings, mlp, x, y, exact);
+            List<Double> singleErrors = errors(settings, mlp, new double[][] {x[0]}, new double[][] {y[0]}, single);
+            boolean exactTargets = !OptimizerConfig.applies(settings.variant(), OptimizerSettings.TARGETS)
+                    || settings.get(OptimizerSettings.TARGETS) == TargetSource.EXACT;
+            out.add(new VariantErrors(given.variantName(), given.givenText(), batchErrors, singleErrors,
                     exactTargets));
         }
         return new Result(sizes, activations, loss, batch, seed, mlp.parameterCount(), out);
     }
 
-    private static List<Double> errors(CurvatureApproximation variant, Map<String, String> settings, ReferenceMlp mlp,
-            double[][] x, double[][] y, ExactCurvature exact) {
-        KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(variant).model(mlp.modelSpec());
-        try {
-            builder.parseAll(settings);
-        } catch (IllegalArgumentException | IllegalStateException e) {
-            throw new BadInputException(variant.name() + ": " + e.getMessage());
-        }
+    private static List<Double> errors(OptimizerConfig settings, ReferenceMlp mlp, double[][] x, double[][] y,
+            ExactCurvature exact) {
+        CurvatureApproximation variant = settings.variant();
+        KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(settings).model(mlp.modelSpec());
         KroneckerOptimizer optimizer;
         try {
             optimizer = builder.build();
@@ -164,13 +170,5 @@ final class CurvatureCheck {
             errors.add(DoubleMatrices.relativeError(approx, fisher));
         }
         return errors;
-    }
-
-    private static Map<String, String> ordered(String... pairs) {
-        Map<String, String> map = new LinkedHashMap<>();
-        for (int i = 0; i < pairs.length; i += 2) {
-            map.put(pairs[i], pairs[i + 1]);
-        }
-        return map;
     }
 }

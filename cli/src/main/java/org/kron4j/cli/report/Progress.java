@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.report;
 
+import org.kron4j.cli.ablation.AblationRunner;
 import java.io.PrintStream;
 import java.util.Locale;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -11,12 +12,12 @@ import me.tongfei.progressbar.ProgressBarStyle;
  * The ablation's progress bar on stderr (total steps of every run, the current method, rate and
  * seed, the estimated time left), or nothing with {@code --quiet}.
  */
-final class Progress implements AblationRunner.Listener, AutoCloseable {
+public final class Progress implements AblationRunner.Listener, AutoCloseable {
     private final PrintStream err;
     private final boolean enabled;
     private ProgressBar bar;
 
-    Progress(PrintStream err, boolean enabled) {
+    public Progress(PrintStream err, boolean enabled) {
         this.err = err;
         this.enabled = enabled;
     }

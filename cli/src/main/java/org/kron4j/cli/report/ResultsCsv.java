@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.report;
 
+import org.kron4j.cli.ablation.RunResult;
 import java.util.List;
 import java.util.Locale;
 
@@ -8,14 +9,14 @@ import java.util.Locale;
  * with the header {@value #HEADER}. Empty cells: target not reached (steps and seconds), no
  * accuracy (autoencoders, diverged runs), no final loss (diverged runs).
  */
-final class ResultsCsv {
-    static final String HEADER = "variant,seed,steps_to_target,seconds_to_target,final_train_loss,test_accuracy,"
+public final class ResultsCsv {
+    public static final String HEADER = "variant,seed,steps_to_target,seconds_to_target,final_train_loss,test_accuracy,"
             + "ms_per_step,factor_bytes";
 
     private ResultsCsv() {
     }
 
-    static String write(List<RunResult> runs) {
+    public static String write(List<RunResult> runs) {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (RunResult r : runs) {
             csv.append(r.label()).append(',')

@@ -1,4 +1,4 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -15,12 +15,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * a {@link GradientUpdater}. Velocity buffers are created on the first step. Memory: one buffer
  * per layer.
  */
-final class NesterovSgd implements StepFunction {
+public final class NesterovSgd implements StepFunction {
     private final double learningRate;
     private final double momentum;
     private final GradientUpdater updater;
 
-    NesterovSgd(double learningRate, double momentum) {
+    public NesterovSgd(double learningRate, double momentum) {
         this.learningRate = learningRate;
         this.momentum = momentum;
         this.updater = new GradientUpdater(learningRate,

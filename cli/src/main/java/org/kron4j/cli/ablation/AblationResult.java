@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
+import org.kron4j.cli.engine.ModelShape;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -19,53 +20,53 @@ import java.util.Optional;
  * @param wallSeconds wall time of the whole ablation (warm-up and evaluation included)
  * @param skippedMethods variants of the default list that are not on the class path
  */
-record AblationResult(AblationConfig config, ModelShape model, String data, String engine, List<RunResult> runs,
+public record AblationResult(AblationConfig config, ModelShape model, String data, String engine, List<RunResult> runs,
         double wallSeconds, List<String> skippedMethods) {
 
-    AblationResult {
+    public AblationResult {
         runs = List.copyOf(runs);
         skippedMethods = List.copyOf(skippedMethods);
     }
 
     /** One learning rate of a method: its runs and medians. */
-    record RateRuns(double rate, List<RunResult> runs) {
-        double medianSteps() {
+    public record RateRuns(double rate, List<RunResult> runs) {
+        public double medianSteps() {
             return Stats.median(runs, RunResult::stepsOrInfinity);
         }
 
-        double medianSeconds() {
+        public double medianSeconds() {
             return Stats.median(runs, RunResult::secondsOrInfinity);
         }
 
-        double medianFinalLoss() {
+        public double medianFinalLoss() {
             return Stats.median(runs, RunResult::lossOrInfinity);
         }
 
-        double medianTestAccuracy() {
+        public double medianTestAccuracy() {
             return Stats.median(runs, r -> Double.isNaN(r.testAccuracy()) ? Double.NEGATIVE_INFINITY : r.testAccuracy());
         }
 
-        double medianTestLoss() {
+        public double medianTestLoss() {
             return Stats.median(runs, r -> Double.isNaN(r.testLoss()) ? Double.POSITIVE_INFINITY : r.testLoss());
         }
 
-        double medianMsPerStep() {
+        public double medianMsPerStep() {
             return Stats.median(runs, RunResult::msPerStep);
         }
 
-        double medianCpuMsPerStep() {
+        public double medianCpuMsPerStep() {
             return Stats.median(runs, RunResult::cpuMsPerStep);
         }
 
-        double medianFactorBytes() {
+        public double medianFactorBytes() {
             return Stats.median(runs, r -> (double) r.factorBytes());
         }
 
-        long reached() {
+        public long reached() {
             return runs.stream().filter(RunResult::reached).count();
         }
 
-        long diverged() {
+        public long diverged() {
             return runs.stream().filter(RunResult::diverged).count();
         }
 
@@ -75,11 +76,11 @@ record AblationResult(AblationConfig config, ModelShape model, String data, Stri
     }
 
     /** A method with every rate it tried and the one chosen. */
-    record MethodRuns(MethodConfig method, List<RateRuns> rates, RateRuns chosen) {
+    public record MethodRuns(MethodConfig method, List<RateRuns> rates, RateRuns chosen) {
     }
 
     /** Per method, in config order. */
-    List<MethodRuns> methods() {
+    public List<MethodRuns> methods() {
         List<MethodRuns> out = new ArrayList<>();
         for (MethodConfig method : config.methods()) {
             Map<Double, List<RunResult>> byRate = new LinkedHashMap<>();
@@ -103,13 +104,13 @@ record AblationResult(AblationConfig config, ModelShape model, String data, Stri
     }
 
     /** The baseline with the fewest median steps to target (then lowest loss), if any baseline ran. */
-    Optional<MethodRuns> bestBaseline() {
+    public Optional<MethodRuns> bestBaseline() {
         return methods().stream().filter(m -> m.method().isBaseline())
                 .min(Comparator.comparing(MethodRuns::chosen, RateRuns.BEST_FIRST));
     }
 
     /** The runs results.csv lists: each method's chosen rate, seeds in config order. */
-    List<RunResult> reportedRuns() {
+    public List<RunResult> reportedRuns() {
         List<RunResult> out = new ArrayList<>();
         methods().forEach(m -> out.addAll(m.chosen().runs()));
         return out;

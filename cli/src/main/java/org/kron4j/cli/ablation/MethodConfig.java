@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
+import org.kron4j.cli.BadInputException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -9,9 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.kron4j.api.CurvatureApproximation;
-import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.settings.Setting;
+import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.Settings;
 import org.kron4j.api.settings.VariantSpec;
 
@@ -31,37 +33,43 @@ import org.kron4j.api.settings.VariantSpec;
  * @param settings      every setting of the method's schema, in schema order; {@code learningRate}
  *                      holds the sweep as "a|b|c"
  * @param learningRates the learning rates to try, at least one
+ * @param values        the same settings typed and validated (the first learning rate of the sweep);
+ *                      what engines read
+ * @param config        for a kron4j variant, its configuration (the first learning rate); null for a
+ *                      baseline
  */
-record MethodConfig(String label, String method, Map<String, String> settings, List<Double> learningRates) {
-    static final String LABEL_KEY = "label";
-    static final String LEARNING_RATE = "learningRate";
+public record MethodConfig(String label, String method, Map<String, String> settings, List<Double> learningRates,
+        Settings values, OptimizerConfig config) {
+    public static final String LABEL_KEY = "label";
+    public static final String LEARNING_RATE = "learningRate";
 
-    MethodConfig {
+    public MethodConfig {
         settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
         learningRates = List.copyOf(learningRates);
     }
 
-    Optional<Baseline> baseline() {
+    public Optional<Baseline> baseline() {
         return Baseline.find(method);
     }
 
-    boolean isBaseline() {
+    public boolean isBaseline() {
         return baseline().isPresent();
     }
 
-    boolean isSweep() {
+    public boolean isSweep() {
         return learningRates.size() > 1;
     }
 
-    /** Every setting but the learning rate, for building the method at one rate of the sweep. */
-    Map<String, String> settingsWithoutRate() {
-        Map<String, String> rest = new LinkedHashMap<>(settings);
-        rest.remove(LEARNING_RATE);
-        return rest;
+    /** The kron4j configuration at one rate of the sweep. */
+    public OptimizerConfig config(double learningRate) {
+        if (config == null) {
+            throw new IllegalStateException(method + " is a baseline, not a kron4j variant");
+        }
+        return config.with(OptimizerSettings.LEARNING_RATE, learningRate);
     }
 
     /** The spec string that rebuilds this method ({@code method:key=value,...}, label included when it differs). */
-    String spec() {
+    public String spec() {
         StringBuilder sb = new StringBuilder(method).append(':');
         if (!label.equals(method)) {
             sb.append(LABEL_KEY).append('=').append(label).append(',');
@@ -71,7 +79,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
     }
 
     /** The settings that differ from the library's (or baseline's) defaults, for compact report lines. */
-    String nonDefaultSettings(VariantRegistry registry) {
+    public String nonDefaultSettings(VariantRegistry registry) {
         Map<String, String> defaults = defaults(method, registry);
         StringBuilder sb = new StringBuilder();
         settings.forEach((k, v) -> {
@@ -102,7 +110,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
      * @throws BadInputException for a malformed spec, an unknown method or setting, a bad value
      *     or a duplicate label
      */
-    static List<MethodConfig> parseList(String specs, VariantRegistry registry, boolean autoencoder) {
+    public static List<MethodConfig> parseList(String specs, VariantRegistry registry, boolean autoencoder) {
         if (specs == null || specs.isBlank()) {
             throw new BadInputException("--variants is empty; give e.g. \"kfac;shampoo;sgd;adam\"");
         }
@@ -135,7 +143,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
      *
      * @throws BadInputException for a malformed item
      */
-    static List<VariantSpec> parseSpecs(String specs) {
+    public static List<VariantSpec> parseSpecs(String specs) {
         List<VariantSpec> parsed = new ArrayList<>();
         for (String item : specs.split(";")) {
             if (item.isBlank()) {
@@ -151,7 +159,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
     }
 
     /** The default methods: the four variants that are on the class path, then the baselines. */
-    static List<MethodConfig> defaults(VariantRegistry registry, boolean autoencoder) {
+    public static List<MethodConfig> defaults(VariantRegistry registry, boolean autoencoder) {
         List<MethodConfig> methods = new ArrayList<>();
         for (String name : Presets.DEFAULT_METHODS) {
             if (Baseline.find(name).isPresent() || registry.find(name).isPresent()) {
@@ -170,7 +178,7 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
      * @param withPreset  whether to start from the method's preset (false for config files, which
      *                    hold every setting)
      */
-    static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
+    public static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
             boolean autoencoder, boolean withPreset) {
         if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw new BadInputException("method label '" + label + "' must be letters, digits, '.', '_' or '-'");
@@ -190,29 +198,51 @@ record MethodConfig(String label, String method, Map<String, String> settings, L
                 .orElseThrow(() -> new IllegalStateException(name + " has no learningRate setting"));
         List<Double> rates = rateText == null ? List.of(((Number) rateSetting.defaultValue()).doubleValue())
                 : rates(rateText, rateSetting, label);
-        Settings.Builder builder = Settings.builder(schema);
+        Settings values;
+        OptimizerConfig config = null;
         try {
-            builder.parseAll(merged);
-            builder.set(LEARNING_RATE, rates.get(0));
+            Optional<Baseline> baseline = Baseline.find(name);
+            if (baseline.isPresent()) {
+                values = Settings.builder(schema).parseAll(merged).set(LEARNING_RATE, rates.get(0)).build();
+            } else {
+                config = variantConfig(label, variant(name, registry), merged)
+                        .with(OptimizerSettings.LEARNING_RATE, rates.get(0));
+                values = config.settings();
+            }
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new BadInputException(label + ": " + e.getMessage());
         }
-        Map<String, String> all = new LinkedHashMap<>(builder.build().asText());
+        Map<String, String> all = new LinkedHashMap<>(values.asText());
         all.put(LEARNING_RATE, String.join("|", rates.stream().map(String::valueOf).toList()));
-        return new MethodConfig(label, name, all, rates);
+        return new MethodConfig(label, name, all, rates, values, config);
+    }
+
+    /**
+     * The CLI's one conversion of a variant's textual settings (spec string, preset, config.json)
+     * into its typed configuration, through kron4j's parser.
+     *
+     * @throws BadInputException naming the method and the setting when a value is bad, unknown or
+     *     does not apply to the variant
+     */
+    public static OptimizerConfig variantConfig(String label, CurvatureApproximation variant, Map<String, String> text) {
+        try {
+            return OptimizerConfig.builder(variant).parseAll(text).build();
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            throw new BadInputException(label + ": " + e.getMessage());
+        }
     }
 
     /** The schema of a baseline or of a variant on the class path. */
-    static List<Setting<?>> schema(String name, VariantRegistry registry) {
+    public static List<Setting<?>> schema(String name, VariantRegistry registry) {
         Optional<Baseline> baseline = Baseline.find(name);
         if (baseline.isPresent()) {
             return baseline.get().schema();
         }
-        return KroneckerOptimizer.schema(variant(name, registry));
+        return OptimizerConfig.schema(variant(name, registry));
     }
 
     /** The variant of that name, or a {@link BadInputException} naming it and what is available. */
-    static CurvatureApproximation variant(String name, VariantRegistry registry) {
+    public static CurvatureApproximation variant(String name, VariantRegistry registry) {
         try {
             return registry.get(name);
         } catch (IllegalArgumentException e) {

@@ -1,4 +1,4 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
 /**
  * What one training run (one method at one learning rate, one seed) measured.
@@ -23,25 +23,25 @@ package org.kron4j.cli;
  * @param skippedSteps    steps a kron4j guard refused
  * @param diverged        true when a batch loss was NaN or infinite (the run stopped there)
  */
-record RunResult(String label, long seed, double learningRate, double[] losses, double[] seconds, int stepsToTarget,
+public record RunResult(String label, long seed, double learningRate, double[] losses, double[] seconds, int stepsToTarget,
         double secondsToTarget, double finalTrainLoss, double testAccuracy, double testLoss, double msPerStep,
         double cpuMsPerStep, long factorBytes, long skippedSteps, boolean diverged) {
 
-    boolean reached() {
+    public boolean reached() {
         return stepsToTarget > 0;
     }
 
     /** Steps to target as a number for medians: +∞ when not reached. */
-    double stepsOrInfinity() {
+    public double stepsOrInfinity() {
         return reached() ? stepsToTarget : Double.POSITIVE_INFINITY;
     }
 
-    double secondsOrInfinity() {
+    public double secondsOrInfinity() {
         return reached() ? secondsToTarget : Double.POSITIVE_INFINITY;
     }
 
     /** The final training loss with NaN (diverged) ranked last. */
-    double lossOrInfinity() {
+    public double lossOrInfinity() {
         return Double.isNaN(finalTrainLoss) ? Double.POSITIVE_INFINITY : finalTrainLoss;
     }
 }

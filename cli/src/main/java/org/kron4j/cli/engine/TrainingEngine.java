@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
+import org.kron4j.cli.ablation.MethodConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -9,7 +10,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * {@link TestkitEngine} (the test kit's {@code ReferenceMlp}). The ablation runner never learns
  * which one it drives.
  */
-interface TrainingEngine {
+public interface TrainingEngine {
 
     /** "dl4j" or "testkit". */
     String name();
@@ -28,7 +29,7 @@ interface TrainingEngine {
     Trainer create(ModelShape model, MethodConfig method, double learningRate, long seed);
 
     /** One network with its update rule. Not thread-safe. */
-    interface Trainer extends AutoCloseable {
+    public interface Trainer extends AutoCloseable {
 
         /** Trains one step on the batch; returns the batch loss measured before the update. */
         double step(INDArray x, INDArray y);

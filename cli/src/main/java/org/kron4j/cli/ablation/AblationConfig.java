@@ -1,5 +1,8 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
+import org.kron4j.cli.BadInputException;
+import org.kron4j.cli.data.DataCatalog;
+import org.kron4j.cli.engine.ModelShape;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -42,28 +45,28 @@ import org.kron4j.api.registry.VariantRegistry;
  * @param threads      native (OpenMP / BLAS) threads of ND4J's kernels during the runs
  * @param methods      the methods, in report order
  */
-record AblationConfig(String data, String dataDir, String model, String activation, String engine, int batchSize,
+public record AblationConfig(String data, String dataDir, String model, String activation, String engine, int batchSize,
         int steps, double target, int window, List<Long> seeds, double testFraction, long splitSeed, int evalExamples,
         int threads, List<MethodConfig> methods) {
 
-    static final String FORMAT = "kron4j-ablate/1";
-    static final List<String> ENGINES = List.of("dl4j", "testkit");
-    static final int DEFAULT_BATCH = 256;
-    static final int DEFAULT_STEPS = 80;
-    static final double CLASSIFIER_TARGET = 0.05;
-    static final double AUTOENCODER_TARGET = 100.0;
-    static final int DEFAULT_WINDOW = 10;
-    static final List<Long> DEFAULT_SEEDS = List.of(1L, 2L, 3L);
-    static final double DEFAULT_TEST_FRACTION = 0.2;
-    static final int DEFAULT_EVAL_EXAMPLES = 10_000;
-    static final int DEFAULT_THREADS = 1;
+    public static final String FORMAT = "kron4j-ablate/1";
+    public static final List<String> ENGINES = List.of("dl4j", "testkit");
+    public static final int DEFAULT_BATCH = 256;
+    public static final int DEFAULT_STEPS = 80;
+    public static final double CLASSIFIER_TARGET = 0.05;
+    public static final double AUTOENCODER_TARGET = 100.0;
+    public static final int DEFAULT_WINDOW = 10;
+    public static final List<Long> DEFAULT_SEEDS = List.of(1L, 2L, 3L);
+    public static final double DEFAULT_TEST_FRACTION = 0.2;
+    public static final int DEFAULT_EVAL_EXAMPLES = 10_000;
+    public static final int DEFAULT_THREADS = 1;
 
-    AblationConfig {
+    public AblationConfig {
         seeds = List.copyOf(seeds);
         methods = List.copyOf(methods);
     }
 
-    boolean autoencoder() {
+    public boolean autoencoder() {
         return ModelShape.isAutoencoder(model);
     }
 
@@ -72,7 +75,7 @@ record AblationConfig(String data, String dataDir, String model, String activati
      *
      * @throws BadInputException naming the first problem
      */
-    AblationConfig check() {
+    public AblationConfig check() {
         DataCatalog.canonical(data);
         if (!ENGINES.contains(engine)) {
             throw new BadInputException("unknown engine '" + engine + "'; known: " + String.join(", ", ENGINES));
@@ -120,7 +123,7 @@ record AblationConfig(String data, String dataDir, String model, String activati
     }
 
     /** The number of training runs: one per method, swept rate and seed. */
-    int runCount() {
+    public int runCount() {
         return methods.stream().mapToInt(m -> m.learningRates().size()).sum() * seeds.size();
     }
 
@@ -132,7 +135,7 @@ record AblationConfig(String data, String dataDir, String model, String activati
             "methods");
 
     /** config.json: every field, every method with every setting. */
-    String toJson() {
+    public String toJson() {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("data", data);
@@ -176,7 +179,7 @@ record AblationConfig(String data, String dataDir, String model, String activati
      * @throws BadInputException for a missing or unreadable file, malformed JSON, a missing,
      *     unknown or mistyped field, or a method the registry cannot resolve
      */
-    static AblationConfig read(Path file, VariantRegistry registry) {
+    public static AblationConfig read(Path file, VariantRegistry registry) {
         String text;
         try {
             text = Files.readString(file);

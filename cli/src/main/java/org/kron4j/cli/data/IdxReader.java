@@ -1,4 +1,4 @@
-package org.kron4j.cli;
+package org.kron4j.cli.data;
 
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -15,7 +15,7 @@ import java.util.zip.GZIPInputStream;
  * dimensions, one 32-bit size per dimension, then the values in row-major order. Gzipped files
  * are recognised by their magic bytes, whatever their name.
  */
-final class IdxReader {
+public final class IdxReader {
     private static final int UNSIGNED_BYTE = 0x08;
 
     private IdxReader() {
@@ -27,13 +27,13 @@ final class IdxReader {
      * @param dims   the sizes, e.g. [60000, 28, 28] for images, [60000] for labels
      * @param values every value, row-major, as 0–255
      */
-    record Idx(int[] dims, byte[] values) {
-        int count() {
+    public record Idx(int[] dims, byte[] values) {
+        public int count() {
             return dims[0];
         }
 
         /** Values per item: the product of every size but the first. */
-        int itemSize() {
+        public int itemSize() {
             int size = 1;
             for (int i = 1; i < dims.length; i++) {
                 size *= dims[i];
@@ -41,13 +41,13 @@ final class IdxReader {
             return size;
         }
 
-        int unsigned(int index) {
+        public int unsigned(int index) {
             return values[index] & 0xff;
         }
     }
 
     /** Reads a file, gzipped or not. */
-    static Idx read(Path file) throws IOException {
+    public static Idx read(Path file) throws IOException {
         try (InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
             raw.mark(2);
             int b0 = raw.read();
@@ -59,7 +59,7 @@ final class IdxReader {
     }
 
     /** Reads IDX data from a stream (not gzipped); {@code name} is used in messages. */
-    static Idx read(InputStream stream, String name) throws IOException {
+    public static Idx read(InputStream stream, String name) throws IOException {
         DataInputStream in = new DataInputStream(stream);
         try {
             int zero0 = in.readUnsignedByte();

@@ -1,5 +1,6 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
+import org.kron4j.cli.BadInputException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -29,14 +30,14 @@ import org.kron4j.api.model.Loss;
  * @param loss        softmax cross-entropy (classifier) or sigmoid cross-entropy (autoencoder)
  * @param hidden      the name of the hidden activation as given ("tanh", "sigmoid", …)
  */
-record ModelShape(String text, int[] sizes, List<Activation> activations, Loss loss, String hidden) {
+public record ModelShape(String text, int[] sizes, List<Activation> activations, Loss loss, String hidden) {
     /** The classic autoencoder's encoder widths. */
-    static final int[] CLASSIC_ENCODER = {1000, 500, 250, 30};
+    public static final int[] CLASSIC_ENCODER = {1000, 500, 250, 30};
     /** Hidden widths of the default classifier, between the data's inputs and classes. */
-    static final int[] DEFAULT_HIDDEN = {128, 128};
-    static final List<String> ACTIVATIONS = List.of("tanh", "sigmoid", "relu", "softplus", "identity");
+    public static final int[] DEFAULT_HIDDEN = {128, 128};
+    public static final List<String> ACTIVATIONS = List.of("tanh", "sigmoid", "relu", "softplus", "identity");
 
-    ModelShape {
+    public ModelShape {
         sizes = sizes.clone();
         activations = List.copyOf(activations);
     }
@@ -46,24 +47,24 @@ record ModelShape(String text, int[] sizes, List<Activation> activations, Loss l
         return sizes.clone();
     }
 
-    boolean isAutoencoder() {
+    public boolean isAutoencoder() {
         return loss == Loss.SIGMOID_CROSS_ENTROPY;
     }
 
-    int inputs() {
+    public int inputs() {
         return sizes[0];
     }
 
-    int outputs() {
+    public int outputs() {
         return sizes[sizes.length - 1];
     }
 
-    int layerCount() {
+    public int layerCount() {
         return sizes.length - 1;
     }
 
     /** Widths joined by '-', e.g. "784-1000-500-250-30-250-500-1000-784". */
-    String widths() {
+    public String widths() {
         StringBuilder sb = new StringBuilder();
         for (int s : sizes) {
             sb.append(sb.length() == 0 ? "" : "-").append(s);
@@ -71,7 +72,7 @@ record ModelShape(String text, int[] sizes, List<Activation> activations, Loss l
         return sb.toString();
     }
 
-    long parameterCount() {
+    public long parameterCount() {
         long count = 0;
         for (int l = 0; l < layerCount(); l++) {
             count += (long) (sizes[l] + 1) * sizes[l + 1];
@@ -80,7 +81,7 @@ record ModelShape(String text, int[] sizes, List<Activation> activations, Loss l
     }
 
     /** One line for reports: widths, activations, loss, parameter count. */
-    String describe() {
+    public String describe() {
         String kind = isAutoencoder()
                 ? "autoencoder " + widths() + ", " + hidden + " units, linear code layer, sigmoid cross-entropy"
                 : "MLP " + widths() + ", " + hidden + " hidden units, softmax cross-entropy";
@@ -88,7 +89,7 @@ record ModelShape(String text, int[] sizes, List<Activation> activations, Loss l
     }
 
     /** Whether the text names an autoencoder (before the data is known). */
-    static boolean isAutoencoder(String text) {
+    public static boolean isAutoencoder(String text) {
         return text != null && text.trim().toLowerCase(Locale.ROOT).startsWith("autoencoder");
     }
 
@@ -104,7 +105,7 @@ record ModelShape(String text, int[] sizes, List<Activation> activations, Loss l
      * @param dataName   for messages
      * @throws BadInputException for malformed text or widths that do not fit the data
      */
-    static ModelShape resolve(String text, String activation, int features, int classes, String dataName) {
+    public static ModelShape resolve(String text, String activation, int features, int classes, String dataName) {
         String model = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         boolean autoencoder = isAutoencoder(model);
         String hidden = activation == null ? (autoencoder ? "sigmoid" : "tanh")
@@ -166,7 +167,7 @@ record ModelShape(String text, int[] sizes, List<Activation> activations, Loss l
     }
 
     /** A copy with every width capped at {@code cap} (at least 2): the "tiny copy" {@code verify} checks. */
-    ModelShape tiny(int cap) {
+    public ModelShape tiny(int cap) {
         int[] small = new int[sizes.length];
         for (int i = 0; i < sizes.length; i++) {
             small[i] = Math.max(2, Math.min(cap, sizes[i]));
@@ -175,7 +176,7 @@ record ModelShape(String text, int[] sizes, List<Activation> activations, Loss l
     }
 
     /** kron4j's activation for a name. */
-    static Activation activation(String name) {
+    public static Activation activation(String name) {
         return switch (name) {
             case "tanh" -> Activation.TANH;
             case "sigmoid" -> Activation.SIGMOID;

@@ -1,5 +1,9 @@
-package org.kron4j.cli;
+package org.kron4j.cli.report;
 
+import org.kron4j.cli.ablation.AblationConfig;
+import org.kron4j.cli.ablation.AblationResult;
+import org.kron4j.cli.ablation.RunResult;
+import org.kron4j.cli.ablation.Stats;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.ByteArrayOutputStream;
@@ -22,9 +26,9 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * the seeds' elapsed times. Logarithmic loss axis; the target is a dashed line. Rendered headless
  * with XChart.
  */
-final class LossPlot {
-    static final int WIDTH = 760;
-    static final int HEIGHT = 520;
+public final class LossPlot {
+    public static final int WIDTH = 760;
+    public static final int HEIGHT = 520;
     private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
         new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
         new Color(0xbcbd22), new Color(0x17becf)};
@@ -33,7 +37,7 @@ final class LossPlot {
     }
 
     /** The PNG bytes of both charts side by side. */
-    static byte[] render(AblationResult result) throws IOException {
+    public static byte[] render(AblationResult result) throws IOException {
         AblationConfig config = result.config();
         String title = config.data() + ", " + result.model().widths() + " (" + config.engine() + "), batch "
                 + config.batchSize() + ", " + config.seeds().size() + " seed" + (config.seeds().size() == 1 ? "" : "s");
@@ -89,7 +93,7 @@ final class LossPlot {
     }
 
     /** The median over seeds of the moving-mean loss, up to the last step every seed reached with a finite loss. */
-    static Curve curve(List<RunResult> runs, int window) {
+    public static Curve curve(List<RunResult> runs, int window) {
         int length = Integer.MAX_VALUE;
         for (RunResult r : runs) {
             int finite = 0;

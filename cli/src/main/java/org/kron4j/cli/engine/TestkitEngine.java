@@ -1,7 +1,8 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
+import org.kron4j.cli.ablation.BaselineSettings;
+import org.kron4j.cli.ablation.MethodConfig;
 import java.util.List;
-import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.optim.KroneckerOptimizer;
@@ -22,12 +23,12 @@ import org.slf4j.LoggerFactory;
  * (learning rate and heavy-ball momentum are kron4j's settings); the baselines are
  * {@link NesterovSgd} and the test kit's {@link Adam}, the same update rules as DL4J's.
  */
-final class TestkitEngine implements TrainingEngine {
+public final class TestkitEngine implements TrainingEngine {
     private static final Logger LOG = LoggerFactory.getLogger(TestkitEngine.class);
 
     private final VariantRegistry registry;
 
-    TestkitEngine(VariantRegistry registry) {
+    public TestkitEngine(VariantRegistry registry) {
         this.registry = registry;
     }
 
@@ -52,16 +53,14 @@ final class TestkitEngine implements TrainingEngine {
         KroneckerOptimizer optimizer = null;
         var baseline = method.baseline();
         if (baseline.isPresent()) {
-            var s = method.settings();
+            var s = method.values();
             rule = switch (baseline.get()) {
-                case SGD -> new NesterovSgd(learningRate, Double.parseDouble(s.get("momentum")));
-                case ADAM -> new Adam(learningRate, Double.parseDouble(s.get("beta1")),
-                        Double.parseDouble(s.get("beta2")), Double.parseDouble(s.get("epsilon")));
+                case SGD -> new NesterovSgd(learningRate, s.get(BaselineSettings.MOMENTUM));
+                case ADAM -> new Adam(learningRate, s.get(BaselineSettings.BETA1), s.get(BaselineSettings.BETA2),
+                        s.get(BaselineSettings.EPSILON));
             };
         } else {
-            CurvatureApproximation variant = MethodConfig.variant(method.method(), registry);
-            optimizer = KroneckerOptimizer.builder(variant).model(mlp.modelSpec()).parseAll(method.settingsWithoutRate())
-                    .learningRate(learningRate).build();
+            optimizer = KroneckerOptimizer.builder(method.config(learningRate)).model(mlp.modelSpec()).build();
             rule = StepFunction.of(optimizer);
         }
         LOG.debug("testkit trainer {} lr={} seed={}", method.label(), learningRate, seed);

@@ -1,5 +1,11 @@
-package org.kron4j.cli;
+package org.kron4j.cli.report;
 
+import org.kron4j.cli.ablation.AblationConfig;
+import org.kron4j.cli.ablation.AblationResult;
+import org.kron4j.cli.ablation.Baseline;
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.ablation.Presets;
+import org.kron4j.cli.ablation.RunResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -12,7 +18,7 @@ import org.kron4j.api.registry.VariantRegistry;
  * against the best baseline, every run, the learning-rate sweeps, every setting of every method,
  * and why the presets are what they are.
  */
-final class ReportWriter {
+public final class ReportWriter {
     private ReportWriter() {
     }
 
@@ -21,7 +27,7 @@ final class ReportWriter {
             boolean variantsOnly, String format) {
     }
 
-    static String write(AblationResult result, String command, String outDir, VariantRegistry registry,
+    public static String write(AblationResult result, String command, String outDir, VariantRegistry registry,
             String startedAt) {
         AblationConfig config = result.config();
         List<AblationResult.MethodRuns> methods = result.methods();
@@ -229,7 +235,7 @@ final class ReportWriter {
         return Double.isFinite(v) ? String.format(Locale.ROOT, pattern, v) : "—";
     }
 
-    static String fmt(double v) {
+    public static String fmt(double v) {
         return v == Math.rint(v) && Math.abs(v) < 1e9 ? String.valueOf((long) v) : String.valueOf(v);
     }
 }

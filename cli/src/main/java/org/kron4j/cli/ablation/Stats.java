@@ -1,16 +1,16 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.function.ToDoubleFunction;
 
 /** Medians for reports: NaN-free input expected (callers map "not reached" to +∞). */
-final class Stats {
+public final class Stats {
     private Stats() {
     }
 
     /** The median; the mean of the two middle values for an even count (+∞ if either is). */
-    static double median(double[] values) {
+    public static double median(double[] values) {
         if (values.length == 0) {
             return Double.NaN;
         }
@@ -25,7 +25,7 @@ final class Stats {
         return Double.isInfinite(a) || Double.isInfinite(b) ? Math.max(a, b) : (a + b) / 2;
     }
 
-    static <T> double median(Collection<T> items, ToDoubleFunction<T> value) {
+    public static <T> double median(Collection<T> items, ToDoubleFunction<T> value) {
         return median(items.stream().mapToDouble(value).toArray());
     }
 }

@@ -1,5 +1,9 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
+import org.kron4j.cli.BadInputException;
+import org.kron4j.cli.data.TrainingData;
+import org.kron4j.cli.engine.ModelShape;
+import org.kron4j.cli.engine.TrainingEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
@@ -25,15 +29,15 @@ import org.slf4j.LoggerFactory;
  * <p>Single-threaded from the caller's view; the engine's native kernels use the machine's
  * cores. Prints nothing; reports through {@link Listener}.
  */
-final class AblationRunner {
+public final class AblationRunner {
     private static final Logger LOG = LoggerFactory.getLogger(AblationRunner.class);
     /** Untimed steps each method takes before the measured runs. */
-    static final int WARMUP_STEPS = 3;
+    public static final int WARMUP_STEPS = 3;
     /** Rows per forward pass when evaluating. */
     private static final int EVAL_CHUNK = 2_000;
 
     /** Hears about progress (the progress bar); every method is called from the runner's thread. */
-    interface Listener {
+    public interface Listener {
         /** Total steps the ablation will take, warm-up included. */
         default void started(long totalSteps) {
         }
@@ -54,7 +58,7 @@ final class AblationRunner {
     private final TrainingData data;
     private final TrainingEngine engine;
 
-    AblationRunner(AblationConfig config, ModelShape model, TrainingData data, TrainingEngine engine) {
+    public AblationRunner(AblationConfig config, ModelShape model, TrainingData data, TrainingEngine engine) {
         this.config = config;
         this.model = model;
         this.data = data;
@@ -62,7 +66,7 @@ final class AblationRunner {
     }
 
     /** Total steps {@link #run} takes (for progress bars). */
-    long totalSteps() {
+    public long totalSteps() {
         return (long) config.runCount() * config.steps() + (long) config.methods().size() * warmupSteps();
     }
 
@@ -76,7 +80,7 @@ final class AblationRunner {
      * @throws BadInputException when a method cannot be built for this model (an unsupported
      *     layer or loss, a setting the engine refuses)
      */
-    void warmUp(Listener listener) {
+    public void warmUp(Listener listener) {
         long seed = config.seeds().get(0);
         for (MethodConfig method : config.methods()) {
             listener.run(method.label(), method.learningRates().get(0), seed, true);
@@ -99,7 +103,7 @@ final class AblationRunner {
     }
 
     /** Runs every method, rate and seed, after {@link #warmUp}. */
-    List<RunResult> runAll(Listener listener) {
+    public List<RunResult> runAll(Listener listener) {
         List<RunResult> results = new ArrayList<>();
         for (long seed : config.seeds()) {
             for (MethodConfig method : config.methods()) {
@@ -113,7 +117,7 @@ final class AblationRunner {
     }
 
     /** One run. */
-    RunResult run(MethodConfig method, double rate, long seed, Listener listener) {
+    public RunResult run(MethodConfig method, double rate, long seed, Listener listener) {
         int budget = config.steps();
         double[] losses = new double[budget];
         double[] seconds = new double[budget];

@@ -1,4 +1,4 @@
-package org.kron4j.cli;
+package org.kron4j.cli.ablation;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,9 +16,9 @@ import java.util.Map;
  * the target, then lowest median final loss) is the one reported, so that neither baseline is a
  * straw man. The Kronecker variants get a single tuned rate each.
  */
-final class Presets {
+public final class Presets {
     /** The methods of the embedded default ablation, in report order; variants missing from the class path are skipped. */
-    static final List<String> DEFAULT_METHODS = List.of("kfac", "ekfac", "kfra", "shampoo", "sgd", "adam");
+    public static final List<String> DEFAULT_METHODS = List.of("kfac", "ekfac", "kfra", "shampoo", "sgd", "adam");
 
     private static final Map<String, String> CLASSIFIER = ordered(
             "kfac", "learningRate=0.3,momentum=0.7,damping=0.1,klClip=0,tCov=1,tInv=5",
@@ -37,7 +37,7 @@ final class Presets {
             "adam", "learningRate=0.001|0.003|0.01");
 
     /** Why the presets are what they are: measured, repeated in every report. */
-    static final String RATIONALE = """
+    public static final String RATIONALE = """
             Classifier presets, measured with this command on digits (DL4J engine, 64-128-128-10 tanh MLP, batch 256, \
             seeds 1-3, 80 steps; median steps until the mean of the last 10 batch losses is at most 0.05; steps do \
             not depend on the machine's load, so they were compared rather than seconds):
@@ -75,7 +75,7 @@ final class Presets {
     }
 
     /** The preset of a method for a kind of model, as {@code key=value,...}; empty when there is none. */
-    static String of(String method, boolean autoencoder) {
+    public static String of(String method, boolean autoencoder) {
         return (autoencoder ? AUTOENCODER : CLASSIFIER).getOrDefault(method, "");
     }
 

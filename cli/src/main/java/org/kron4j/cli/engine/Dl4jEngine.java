@@ -1,8 +1,8 @@
-package org.kron4j.cli;
+package org.kron4j.cli.engine;
 
-import java.util.LinkedHashMap;
+import org.kron4j.cli.ablation.BaselineSettings;
+import org.kron4j.cli.ablation.MethodConfig;
 import java.util.List;
-import java.util.Map;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
@@ -12,7 +12,9 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.registry.VariantRegistry;
-import org.kron4j.api.settings.VariantSpec;
+import org.kron4j.api.optim.OptimizerSettings;
+import org.kron4j.api.settings.OptimizerConfig;
+import org.kron4j.api.settings.Settings;
 import org.kron4j.dl4j.Kron4jAttachment;
 import org.kron4j.dl4j.Kron4jDl4j;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -40,10 +42,10 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  * {@code momentum} (which the kron4j-dl4j adapter leaves to DL4J); every other setting goes to
  * kron4j unchanged.
  */
-final class Dl4jEngine implements TrainingEngine {
+public final class Dl4jEngine implements TrainingEngine {
     private final VariantRegistry registry;
 
-    Dl4jEngine(VariantRegistry registry) {
+    public Dl4jEngine(VariantRegistry registry) {
         this.registry = registry;
     }
 
@@ -61,26 +63,25 @@ final class Dl4jEngine implements TrainingEngine {
 
     @Override
     public Trainer create(ModelShape model, MethodConfig method, double learningRate, long seed) {
-        Map<String, String> settings = method.settings();
+        Settings settings = method.values();
         var baseline = method.baseline();
         IUpdater updater;
-        String spec = null;
+        OptimizerConfig kron4j = null;
         if (baseline.isPresent()) {
             updater = switch (baseline.get()) {
-                case SGD -> nesterov(learningRate, Double.parseDouble(settings.get("momentum")));
-                case ADAM -> new Adam(learningRate, Double.parseDouble(settings.get("beta1")),
-                        Double.parseDouble(settings.get("beta2")), Double.parseDouble(settings.get("epsilon")));
+                case SGD -> nesterov(learningRate, settings.get(BaselineSettings.MOMENTUM));
+                case ADAM -> new Adam(learningRate, settings.get(BaselineSettings.BETA1),
+                        settings.get(BaselineSettings.BETA2), settings.get(BaselineSettings.EPSILON));
             };
         } else {
-            updater = nesterov(learningRate, Double.parseDouble(settings.get("momentum")));
-            Map<String, String> kron4j = new LinkedHashMap<>(method.settingsWithoutRate());
-            kron4j.remove("momentum");
-            spec = new VariantSpec(method.method(), kron4j).toString();
+            updater = nesterov(learningRate, method.config().get(OptimizerSettings.MOMENTUM));
+            // learning rate and momentum are DL4J's updater's; every other setting goes to kron4j
+            kron4j = method.config().without(OptimizerSettings.LEARNING_RATE).without(OptimizerSettings.MOMENTUM);
         }
         MultiLayerNetwork network = network(model, updater, seed);
         Kron4jAttachment attachment = null;
-        if (spec != null) {
-            attachment = Kron4jDl4j.builder(network).spec(spec).registry(registry).seed(seed).attach();
+        if (kron4j != null) {
+            attachment = Kron4jDl4j.builder(network).config(kron4j).seed(seed).attach();
         }
         return new Dl4jTrainer(network, attachment);
     }
@@ -90,7 +91,7 @@ final class Dl4jEngine implements TrainingEngine {
     }
 
     /** The DL4J network of a model shape. */
-    static MultiLayerNetwork network(ModelShape model, IUpdater updater, long seed) {
+    public static MultiLayerNetwork network(ModelShape model, IUpdater updater, long seed) {
         int[] sizes = model.sizes();
         List<Activation> activations = model.activations();
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).updater(updater)

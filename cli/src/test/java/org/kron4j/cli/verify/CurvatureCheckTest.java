@@ -1,24 +1,20 @@
-package org.kron4j.cli;
+package org.kron4j.cli.verify;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.AbstractMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.Kron4j;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
+import org.kron4j.api.settings.OptimizerConfig;
 
 /** The numbers behind {@code kron4j verify}, checked against what the mathematics guarantees. */
 class CurvatureCheckTest {
 
     private static CurvatureCheck.Result check(int batch) {
-        List<Map.Entry<CurvatureApproximation, Map<String, String>>> variants = Kron4j.variants().all().stream()
-                .<Map.Entry<CurvatureApproximation, Map<String, String>>>map(
-                        v -> new AbstractMap.SimpleEntry<>(v, Map.of()))
-                .toList();
+        List<OptimizerConfig> variants = Kron4j.variants().all().stream().map(OptimizerConfig::defaults).toList();
         return CurvatureCheck.run(new int[] {5, 4, 4, 3},
                 List.of(Activation.TANH, Activation.TANH, Activation.IDENTITY), Loss.SOFTMAX_CROSS_ENTROPY, batch, 3L,
                 variants);
