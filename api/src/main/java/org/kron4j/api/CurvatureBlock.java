@@ -5,6 +5,7 @@ import java.util.Set;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.store.StateTransaction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -63,6 +64,16 @@ public interface CurvatureBlock {
      * @return a new array of the gradient's shape and data type
      */
     INDArray precondition(INDArray gradient, double damping);
+
+    /**
+     * {@link #precondition(INDArray, double)} inside an optimizer step: a block that keeps
+     * per-step state must override this and hand its changes to {@code transaction} rather than
+     * make them, so that a step the update chain rejects leaves the block bit-identical. The
+     * default, for blocks without per-step state, ignores the transaction.
+     */
+    default INDArray precondition(INDArray gradient, double damping, StateTransaction transaction) {
+        return precondition(gradient, damping);
+    }
 
     /**
      * Multiplies a vector by the block's damped curvature: (C + λ) v, where C is the curvature this

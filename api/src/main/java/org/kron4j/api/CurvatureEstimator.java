@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Set;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.ModelCapture;
+import org.kron4j.api.store.StateTransaction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -40,6 +41,16 @@ public interface CurvatureEstimator {
      * @return new arrays, one per layer
      */
     List<INDArray> precondition(List<INDArray> gradients, double damping);
+
+    /**
+     * {@link #precondition(List, double)} inside an optimizer step, the blocks' per-step state
+     * changes handed to {@code transaction} (see
+     * {@link CurvatureBlock#precondition(INDArray, double, StateTransaction)}). The default ignores
+     * the transaction.
+     */
+    default List<INDArray> precondition(List<INDArray> gradients, double damping, StateTransaction transaction) {
+        return precondition(gradients, damping);
+    }
 
     /**
      * Multiplies every layer's vector by its block's damped curvature, the counterpart of

@@ -12,6 +12,7 @@ import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.store.FactorStore;
+import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.RefreshOutcome;
 import org.kron4j.api.store.StateArray;
 import org.kron4j.api.store.SymmetricFactor;
@@ -156,9 +157,7 @@ final class DenseEkfacBlock implements CurvatureBlock {
                     + Arrays.toString(scalings.value().shape()) + ", got " + Arrays.toString(sum.shape()));
         }
         double absorbed = batches.value().getDouble(0);
-        double weight = Math.max(1.0 - decay, 1.0 / (absorbed + 1));
-        INDArray mean = NdArrays.copyAs(sum, storage).muli(weight / statistics.count());
-        scalings.value().muli(1.0 - weight).addi(mean);
+        MovingAverage.fold(scalings.value(), sum, statistics.count(), MovingAverage.weight(decay, absorbed + 1));
         batches.value().putScalar(0, Math.min(absorbed + 1, BATCH_COUNT_CAP));
     }
 

@@ -14,8 +14,10 @@ import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.linalg.EigenDecomposition;
 import org.kron4j.api.linalg.SymmetricLinearAlgebra;
 import org.kron4j.api.store.FactorStore;
+import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.RefreshOutcome;
 import org.kron4j.api.store.StateArray;
+import org.kron4j.api.store.StateTransaction;
 import org.kron4j.api.store.SymmetricFactor;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -205,10 +207,8 @@ public final class ShampooBlock implements CurvatureBlock {
     public void absorb(BlockStatistics statistics) {
         if (layout.isDiagonal()) {
             double absorbed = counters.value().getDouble(DIAGONAL_ABSORBED) + 1;
-            double weight = Math.max(1.0 - config.statisticsDecay(), 1.0 / absorbed);
-            INDArray mean = NdArrays.copyAs(statistics.sum(DIAGONAL_ROLE), storageType)
-                    .muli(weight / statistics.count());
-            diagonal.value().muli(1.0 - weight).addi(mean);
+            MovingAverage.fold(diagonal.value(), statistics.sum(DIAGONAL_ROLE), statistics.count(),
+                    MovingAverage.weight(config.statisticsDecay(), absorbed));
             counters.value().putScalar(DIAGONAL_ABSORBED, absorbed);
             return;
         }
@@ -308,8 +308,17 @@ public final class ShampooBlock implements CurvatureBlock {
 
     @Override
     public INDArray precondition(INDArray gradient, double damping) {
+        return precondition(gradient, damping, StateTransaction.IMMEDIATE);
+    }
+
+    /**
+     * The direction; the grafting accumulators and the step counter change through
+     * {@code transaction}, so a step the optimizer's update chain rejects leaves them as they were.
+     */
+    @Override
+    public INDArray precondition(INDArray gradient, double damping, StateTransaction transaction) {
         long step = steps();
-        INDArray grafted = graft.direction(gradient, step + 1);
+        INDArray grafted = graft.direction(gradient, step + 1, transaction);
         INDArray result = grafted;
         if (step >= config.startPreconditioningStep() && preconditionerReady()) {
             if (!announced) {
@@ -319,7 +328,9 @@ public final class ShampooBlock implements CurvatureBlock {
             INDArray shampoo = layout.isDiagonal() ? diagonalDirection(gradient) : kroneckerDirection(gradient);
             result = graft.method() == Grafting.NONE ? shampoo : graft(shampoo, grafted);
         }
-        counters.value().putScalar(STEPS, step + 1);
+        INDArray advanced = counters.value().dup();
+        advanced.putScalar(STEPS, step + 1);
+        transaction.stage(counters, advanced);
         return result;
     }
 

@@ -21,6 +21,8 @@ import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.StepResult;
+import org.kron4j.api.optim.transform.TransformChain;
+import org.kron4j.api.optim.transform.UpdateTransform;
 import org.kron4j.api.store.Precision;
 import org.kron4j.api.store.RefreshOutcome;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -60,6 +62,61 @@ class GuardsTest {
 
     private static ShampooBlock block(KroneckerOptimizer optimizer, int index) {
         return (ShampooBlock) optimizer.estimator().blocks().get(index);
+    }
+
+    /** Statistics and roots at step 0 only, Adam grafting; the chain's last stage rejects the first attempt of step 3. */
+    private KroneckerOptimizer rejectingAtStep3(boolean reject) {
+        boolean[] done = {!reject};
+        return KroneckerOptimizer.builder(new ShampooApproximation()).model(MODEL).linearAlgebra(kernels)
+                .set(ShampooApproximation.GRAFTING, Grafting.ADAM)
+                .set(ShampooApproximation.MERGE_SMALL_DIMS, false)
+                .set(ShampooApproximation.DIAGONAL_MAX_SIZE, 0)
+                .set(ShampooApproximation.START_PRECONDITIONING_STEP, 0)
+                .periods(100, 100)
+                .updateChain(setup -> {
+                    List<UpdateTransform> stages = KroneckerOptimizer.defaultTransforms(setup);
+                    stages.add((updates, context) -> {
+                        if (context.step() == 3 && !done[0]) {
+                            done[0] = true; // the test's bookkeeping, not optimizer state
+                            context.reject("rejected for the test");
+                        }
+                        return updates;
+                    });
+                    return new TransformChain(stages);
+                }).build();
+    }
+
+    @Test
+    void rejectedByUpdateChain_graftingStateAndStepCounterBitIdentical() {
+        Nd4j.getRandom().setSeed(12);
+        KroneckerOptimizer rejecting = rejectingAtStep3(true);
+        KroneckerOptimizer plain = rejectingAtStep3(false);
+        Random a = new Random(2);
+        Random b = new Random(2);
+        for (int i = 0; i < 3; i++) {
+            Nd4j.getRandom().setSeed(100 + i);
+            rejecting.step(capture(a));
+            Nd4j.getRandom().setSeed(100 + i);
+            plain.step(capture(b));
+        }
+        assertThat(block(rejecting, 0).isPreconditioning()).isTrue();
+        byte[] before = rejecting.stateBytes();
+        long blockSteps = block(rejecting, 0).steps();
+        StepResult result = rejecting.step(capture(new Random(99)));
+        assertThat(result.applied()).isFalse();
+        assertThat(result.skipReason()).isEqualTo("rejected for the test");
+        assertThat(block(rejecting, 0).steps()).isEqualTo(blockSteps);
+        assertThat(rejecting.stateBytes()).isEqualTo(before);
+        for (int i = 3; i < 5; i++) {
+            Nd4j.getRandom().setSeed(100 + i);
+            StepResult x = rejecting.step(capture(a));
+            Nd4j.getRandom().setSeed(100 + i);
+            StepResult y = plain.step(capture(b));
+            for (int l = 0; l < MODEL.size(); l++) {
+                assertThat(x.updates().get(l)).isEqualTo(y.updates().get(l));
+            }
+        }
+        assertThat(rejecting.stateBytes()).isEqualTo(plain.stateBytes());
     }
 
     @Test

@@ -3,8 +3,8 @@
  * what the variants' tests judge against.
  *
  * <ul>
- *   <li>{@link org.kron4j.testkit.baseline} — SGD with heavy-ball momentum and Adam, independent
- *       of kron4j's driver;</li>
+ *   <li>{@link org.kron4j.testkit.baseline} — SGD with heavy-ball momentum and Adam, on kron4j's
+ *       first-order transforms, checked against plain-Java recursions;</li>
  *   <li>{@link org.kron4j.testkit.oracle} — dense matrix algebra in plain Java {@code double}
  *       (solvers, decompositions, comparisons), independent of ND4J;</li>
  *   <li>{@link org.kron4j.testkit.protocol} — the shared digits protocol every variant's

@@ -1,5 +1,6 @@
 package org.kron4j.api.optim;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,21 +28,33 @@ import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.Setting;
 import org.kron4j.api.settings.Settings;
+import org.kron4j.api.optim.transform.AddWeightDecay;
+import org.kron4j.api.optim.transform.ChainSetup;
+import org.kron4j.api.optim.transform.ClipByKl;
+import org.kron4j.api.optim.transform.HeavyBallMomentum;
+import org.kron4j.api.optim.transform.ParameterSlot;
+import org.kron4j.api.optim.transform.PreconditionByCurvature;
+import org.kron4j.api.optim.transform.RecordDirections;
+import org.kron4j.api.optim.transform.ScaleByLearningRate;
+import org.kron4j.api.optim.transform.TransformChain;
+import org.kron4j.api.optim.transform.UpdateChainFactory;
+import org.kron4j.api.optim.transform.UpdateContext;
+import org.kron4j.api.optim.transform.UpdateTransform;
 import org.kron4j.api.store.FactorStore;
-import org.kron4j.api.store.StateArray;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
-import org.nd4j.linalg.indexing.INDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The optimizer driver shared by every variant: it decides when statistics are collected (every
  * {@code tCov} steps) and decompositions refreshed (every {@code tInv} steps, and at step 0),
- * guards against non-finite input, adds weight decay, preconditions through the variant's
- * {@link CurvatureEstimator}, applies the KL norm constraint, momentum and the learning rate.
- * It never asks which variant it holds.
+ * guards against non-finite input, and turns the gradients into updates with a
+ * {@link TransformChain} — by default ({@link #defaultChain}) weight decay, preconditioning
+ * through the variant's {@link CurvatureEstimator}, the KL norm constraint, momentum and the
+ * learning rate; a builder may give another ({@link Builder#updateChain}). It never asks which
+ * variant it holds.
  *
  * <p>A step, from an engine's side:
  * <pre>{@code
@@ -58,10 +71,17 @@ import org.slf4j.LoggerFactory;
  * store's fallback chain, counted in {@code store().counters()}). A preconditioned direction that
  * overflows to ±∞ (finite inputs, too little damping) withholds the update: the momentum buffers
  * and the step counter stay as they were, the step's finite statistics and refresh are kept, and
- * the skip is logged and counted the same way.
+ * the skip is logged and counted the same way. A transform of the chain may reject a step
+ * ({@link UpdateContext#reject}) with the same effect: nothing the chain staged is applied
+ * (momentum buffers, damping, learning rate, step counter stay bit-identical), while the
+ * statistics folded in and the refresh done before the chain ran are kept — unless a stage
+ * declares {@link UpdateTransform#mayRejectSteps()}: then the driver checkpoints its state in
+ * memory before the statistics and refresh of a step and restores it on any rejection, so every
+ * byte of state is as before the step (the store's decomposition counters, diagnostics, still
+ * count the refresh).
  *
- * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus one momentum
- * buffer per layer when momentum is on.
+ * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
+ * state (by default one momentum buffer per layer when momentum is on).
  */
 public final class KroneckerOptimizer {
     private static final Logger LOG = LoggerFactory.getLogger(KroneckerOptimizer.class);
@@ -72,12 +92,9 @@ public final class KroneckerOptimizer {
     private final Settings settings;
     private final FactorStore store;
     private final CurvatureEstimator estimator;
-    private final List<StateArray> momentumBuffers;
+    private final TransformChain chain;
     private final int tCov;
     private final int tInv;
-    private final double momentum;
-    private final double klClip;
-    private final double weightDecay;
     private final TargetSource targets;
     private final DataType storageType;
     private double learningRate;
@@ -86,16 +103,14 @@ public final class KroneckerOptimizer {
     private long skippedSteps;
     private double lastKlScale = Double.NaN;
 
-    private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra) {
+    private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
+            UpdateChainFactory chainFactory) {
         this.config = config;
         this.variant = config.variant();
         this.model = model;
         this.settings = config.settings();
         this.tCov = config.driverValue(OptimizerSettings.T_COV);
         this.tInv = config.driverValue(OptimizerSettings.T_INV);
-        this.momentum = config.driverValue(OptimizerSettings.MOMENTUM);
-        this.klClip = config.driverValue(OptimizerSettings.KL_CLIP);
-        this.weightDecay = config.driverValue(OptimizerSettings.WEIGHT_DECAY);
         this.targets = config.driverValue(OptimizerSettings.TARGETS);
         this.learningRate = config.driverValue(OptimizerSettings.LEARNING_RATE);
         this.damping = config.driverValue(OptimizerSettings.DAMPING);
@@ -108,19 +123,41 @@ public final class KroneckerOptimizer {
             throw new IllegalStateException("variant '" + variant.name() + "' made " + estimator.blocks().size()
                     + " blocks for " + model.size() + " layers");
         }
-        List<StateArray> buffers = new ArrayList<>();
-        if (momentum > 0) {
-            for (LayerSpec layer : model.layers()) {
-                buffers.add(store.array(layer.name(), "momentum", layer.gradientShape()));
-            }
-        }
-        this.momentumBuffers = List.copyOf(buffers);
+        this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
+                "the update chain factory returned null");
         if (tInv < tCov) {
             LOG.warn("tInv={} < tCov={}: some refreshes will recompute decompositions of unchanged statistics",
                     tInv, tCov);
         }
-        LOG.info("kron4j optimizer '{}' for {} layers ({} parameters): {}", variant.name(), model.size(),
-                model.parameterCount(), settings);
+        LOG.info("kron4j optimizer '{}' for {} layers ({} parameters): {}; update {}", variant.name(), model.size(),
+                model.parameterCount(), settings, chain);
+    }
+
+    /**
+     * The driver's default update: {@link AddWeightDecay} (weightDecay) →
+     * {@link PreconditionByCurvature} → {@link ClipByKl} (klClip) → {@link RecordDirections} →
+     * {@link HeavyBallMomentum} (momentum, store role "momentum"; only when momentum &gt; 0) →
+     * {@link ScaleByLearningRate}.
+     */
+    public static TransformChain defaultChain(ChainSetup setup) {
+        return new TransformChain(defaultTransforms(setup));
+    }
+
+    /** The stages of {@link #defaultChain}, for factories that insert their own among them. */
+    public static List<UpdateTransform> defaultTransforms(ChainSetup setup) {
+        OptimizerConfig config = setup.config();
+        List<UpdateTransform> transforms = new ArrayList<>();
+        transforms.add(new AddWeightDecay(config.driverValue(OptimizerSettings.WEIGHT_DECAY)));
+        transforms.add(new PreconditionByCurvature());
+        transforms.add(new ClipByKl(config.driverValue(OptimizerSettings.KL_CLIP)));
+        transforms.add(new RecordDirections());
+        double momentum = config.driverValue(OptimizerSettings.MOMENTUM);
+        if (momentum > 0) {
+            transforms.add(new HeavyBallMomentum(setup.store(), ParameterSlot.of(setup.model()), "momentum",
+                    momentum));
+        }
+        transforms.add(new ScaleByLearningRate());
+        return transforms;
     }
 
     /** A builder for an optimizer of the given variant. */
@@ -144,9 +181,7 @@ public final class KroneckerOptimizer {
     /** What the engine must capture for the next step. */
     public StepPlan plan() {
         EnumSet<CaptureField> fields = EnumSet.of(CaptureField.GRADIENT);
-        if (weightDecay > 0) {
-            fields.add(CaptureField.PARAMETERS);
-        }
+        fields.addAll(chain.requiredFields());
         if (isStatisticsStep()) {
             fields.addAll(estimator.statisticsFields());
         }
@@ -175,6 +210,7 @@ public final class KroneckerOptimizer {
         if (problem != null) {
             return skip(problem);
         }
+        byte[] before = chain.mayRejectSteps() && (statisticsStep || isRefreshStep()) ? stateBytes() : null;
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
@@ -193,29 +229,28 @@ public final class KroneckerOptimizer {
             }
             List<INDArray> gradients = new ArrayList<>(model.size());
             for (int i = 0; i < model.size(); i++) {
-                gradients.add(regularizedGradient(i, capture.layer(i)));
+                gradients.add(NdArrays.as(capture.layer(i).gradient(), storageType));
             }
-            List<INDArray> raw = estimator.precondition(gradients, damping);
-            for (int i = 0; i < raw.size(); i++) {
-                if (!NdArrays.isFinite(raw.get(i))) {
-                    return skip("layer '" + model.layer(i).name() + "': the preconditioned direction is not finite "
-                            + "(overflow; consider a larger damping); update withheld, momentum untouched, "
-                            + "this step's finite statistics kept");
+            UpdateContext context = UpdateContext.builder(current, gradients).capture(capture).model(model)
+                    .estimator(estimator).damping(damping).learningRate(learningRate).build();
+            TransformChain.Outcome outcome = chain.run(context);
+            if (!outcome.committed()) {
+                if (before != null) {
+                    restore(new ByteArrayInputStream(before));
                 }
+                return skip(outcome.rejection());
             }
-            double scale = klScale(raw, gradients);
-            List<INDArray> directions = new ArrayList<>(raw.size());
-            List<INDArray> updates = new ArrayList<>(raw.size());
-            for (int i = 0; i < raw.size(); i++) {
+            List<INDArray> chosen = context.get(RecordDirections.DIRECTIONS).orElse(outcome.updates());
+            double scale = context.get(ClipByKl.SCALE).orElse(1.0);
+            List<INDArray> directions = new ArrayList<>(model.size());
+            List<INDArray> updates = new ArrayList<>(model.size());
+            for (int i = 0; i < model.size(); i++) {
                 DataType engineType = capture.layer(i).gradient().dataType();
-                INDArray direction = scale == 1.0 ? raw.get(i) : raw.get(i).muli(scale);
-                INDArray velocity = direction;
-                if (!momentumBuffers.isEmpty()) {
-                    velocity = momentumBuffers.get(i).value().muli(momentum).addi(direction);
-                }
-                updates.add(NdArrays.as(velocity.mul(-learningRate), engineType));
-                directions.add(NdArrays.as(direction, engineType));
+                updates.add(NdArrays.as(outcome.updates().get(i), engineType));
+                directions.add(NdArrays.as(chosen.get(i), engineType));
             }
+            damping = context.damping();
+            learningRate = context.learningRate();
             lastKlScale = scale;
             step++;
             return new StepResult(current, true, null, directions, updates, scale, statistics != null, refreshStep);
@@ -260,36 +295,6 @@ public final class KroneckerOptimizer {
             return "OUTPUT_HESSIAN holds NaN or infinity";
         }
         return null;
-    }
-
-    /** g + wd·θ (the layer's {@link LayerSpec#notDecayed()} regions excluded), in storage precision. */
-    private INDArray regularizedGradient(int index, LayerCapture capture) {
-        INDArray gradient = NdArrays.as(capture.gradient(), storageType);
-        if (weightDecay == 0) {
-            return gradient;
-        }
-        LayerSpec layer = model.layer(index);
-        INDArray decay = NdArrays.copyAs(capture.require(CaptureField.PARAMETERS), storageType).muli(weightDecay);
-        for (INDArrayIndex[] region : layer.notDecayed()) {
-            decay.get(region).assign(0.0);
-        }
-        return decay.addi(gradient);
-    }
-
-    /** ν = min(1, √(κ / (η² Σ dᵀg))) (Ba, Grosse and Martens 2017); 1 when disabled or degenerate. */
-    private double klScale(List<INDArray> directions, List<INDArray> gradients) {
-        if (klClip == 0) {
-            return 1.0;
-        }
-        double inner = 0;
-        for (int i = 0; i < directions.size(); i++) {
-            inner += directions.get(i).mul(gradients.get(i)).sumNumber().doubleValue();
-        }
-        double quadratic = learningRate * learningRate * inner;
-        if (!(quadratic > 0) || !Double.isFinite(quadratic)) {
-            return 1.0;
-        }
-        return Math.min(1.0, Math.sqrt(klClip / quadratic));
     }
 
     /** Steps taken (skipped steps do not count). */
@@ -351,6 +356,11 @@ public final class KroneckerOptimizer {
         return estimator;
     }
 
+    /** The update chain this optimizer runs every step. */
+    public TransformChain updateChain() {
+        return chain;
+    }
+
     /** Writes the complete optimizer state (step, learning rate, damping, every factor and buffer). */
     public void save(OutputStream out) {
         try (StateWriter writer = new StateWriter(out)) {
@@ -408,6 +418,7 @@ public final class KroneckerOptimizer {
         private final OptimizerConfig.Builder settings;
         private ModelSpec model;
         private SymmetricLinearAlgebra linearAlgebra;
+        private UpdateChainFactory chainFactory;
 
         private Builder(CurvatureApproximation variant) {
             this.settings = OptimizerConfig.builder(variant);
@@ -461,6 +472,18 @@ public final class KroneckerOptimizer {
         }
 
         /**
+         * The update chain; by default {@link KroneckerOptimizer#defaultChain}. The factory runs
+         * once in {@link #build()}, after the variant's blocks registered their state.
+         */
+        public Builder updateChain(UpdateChainFactory factory) {
+            if (this.chainFactory != null) {
+                throw new IllegalStateException("updateChain was already set");
+            }
+            this.chainFactory = Objects.requireNonNull(factory, "factory");
+            return this;
+        }
+
+        /**
          * @throws IllegalStateException when no model was given
          * @throws org.kron4j.api.UnsupportedModelException when the variant cannot handle the model
          */
@@ -469,7 +492,8 @@ public final class KroneckerOptimizer {
                 throw new IllegalStateException("an optimizer needs a model: call model(ModelSpec)");
             }
             SymmetricLinearAlgebra kernels = linearAlgebra != null ? linearAlgebra : LinearAlgebras.forCurrentBackend();
-            return new KroneckerOptimizer(settings.build(), model, kernels);
+            UpdateChainFactory chains = chainFactory != null ? chainFactory : KroneckerOptimizer::defaultChain;
+            return new KroneckerOptimizer(settings.build(), model, kernels, chains);
         }
     }
 }

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
  * One symmetric positive semi-definite curvature factor (K-FAC's A or G, a Shampoo statistic L_i):
  * its moving average and its cached decompositions, owned by a {@link FactorStore}.
  *
- * <p><b>Moving average.</b> The k-th {@link #absorb} (k = 1, 2, …) folds a batch mean M in as
- * F ← (1 − w) F + w M with w = max(1 − β, 1/k), β the store's decay. The first batch therefore
+ * <p><b>Moving average</b> ({@link MovingAverage}). The k-th {@link #absorb} (k = 1, 2, …) folds a
+ * batch mean M in as F ← (1 − w) F + w M with w = max(1 − β, 1/k), β the store's decay. The first batch therefore
  * sets F = M (no bias towards zero), the first 1/(1 − β) batches are averaged uniformly, and
  * β = 1 keeps the exact running mean of all batches.
  *
@@ -117,11 +117,8 @@ public final class SymmetricFactor implements StoreEntry {
             throw new IllegalArgumentException(block + "/" + role + ": expected a " + dim + "x" + dim
                     + " sum, got " + java.util.Arrays.toString(sum.shape()));
         }
-        double weight = Math.max(1.0 - store.decay(), 1.0 / (absorbed + 1));
-        NdArrays.detached(() -> {
-            INDArray mean = NdArrays.copyAs(sum, average.dataType()).muli(weight / count);
-            average.muli(1.0 - weight).addi(mean);
-        });
+        double weight = MovingAverage.weight(store.decay(), absorbed + 1);
+        NdArrays.detached(() -> MovingAverage.fold(average, sum, count, weight));
         absorbed++;
     }
 

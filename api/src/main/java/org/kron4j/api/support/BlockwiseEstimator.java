@@ -17,6 +17,7 @@ import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.optim.UnsupportedLayerPolicy;
+import org.kron4j.api.store.StateTransaction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -100,9 +101,14 @@ public class BlockwiseEstimator implements CurvatureEstimator {
 
     @Override
     public List<INDArray> precondition(List<INDArray> gradients, double damping) {
+        return precondition(gradients, damping, StateTransaction.IMMEDIATE);
+    }
+
+    @Override
+    public List<INDArray> precondition(List<INDArray> gradients, double damping, StateTransaction transaction) {
         List<INDArray> directions = new ArrayList<>(blocks.size());
         for (int i = 0; i < blocks.size(); i++) {
-            directions.add(blocks.get(i).precondition(gradients.get(i), damping));
+            directions.add(blocks.get(i).precondition(gradients.get(i), damping, transaction));
         }
         return directions;
     }

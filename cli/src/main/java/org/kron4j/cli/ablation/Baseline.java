@@ -8,8 +8,8 @@ import org.kron4j.api.settings.Setting;
 
 /**
  * The first-order baselines of an ablation. On the DL4J engine they are DL4J's own updaters
- * ({@code Nesterovs}, {@code Adam}); on the test-kit engine, the same update rules written out
- * ({@link NesterovSgd}, the test kit's {@code Adam}). Their settings ({@link BaselineSettings}) use kron4j's {@link Setting}
+ * ({@code Nesterovs}, {@code Adam}); on the test-kit engine, the same update rules as kron4j's
+ * first-order transforms ({@link NesterovSgd}, the test kit's {@code Adam}). Their settings ({@link BaselineSettings}) use kron4j's {@link Setting}
  * so that they validate, print and round-trip exactly like a variant's.
  */
 public enum Baseline {

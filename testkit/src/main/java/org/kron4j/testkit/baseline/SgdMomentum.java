@@ -3,19 +3,23 @@ package org.kron4j.testkit.baseline;
 import java.util.ArrayList;
 import java.util.List;
 import org.kron4j.api.capture.ModelCapture;
+import org.kron4j.api.optim.transform.GradientUpdater;
+import org.kron4j.api.optim.transform.HeavyBallMomentum;
+import org.kron4j.api.optim.transform.ScaleByLearningRate;
+import org.kron4j.api.optim.transform.TransformChain;
 import org.kron4j.reference.train.StepFunction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
- * Plain SGD with heavy-ball momentum: v ← μ v + g, Δθ = −η v (μ = 0 is plain SGD). Written
- * independently of kron4j's driver so that it can serve as a baseline for it. Velocity buffers
- * are created on the first step with the gradients' shapes and data types.
+ * Plain SGD with heavy-ball momentum: v ← μ v + g, Δθ = −η v (μ = 0 is plain SGD): the same
+ * {@link HeavyBallMomentum} and {@link ScaleByLearningRate} transforms as kron4j's driver, run
+ * by a {@link GradientUpdater} without preconditioning. Velocity buffers are created on the
+ * first step with the gradients' shapes and data type.
  */
 public final class SgdMomentum implements StepFunction {
     private final double learningRate;
     private final double momentum;
-    private List<INDArray> velocity;
-    private long steps;
+    private final GradientUpdater updater;
 
     /**
      * @param learningRate η &gt; 0
@@ -28,6 +32,8 @@ public final class SgdMomentum implements StepFunction {
         }
         this.learningRate = learningRate;
         this.momentum = momentum;
+        this.updater = new GradientUpdater(learningRate, (store, slots) -> TransformChain.of(
+                new HeavyBallMomentum(store, slots, "velocity", momentum), new ScaleByLearningRate()));
     }
 
     @Override
@@ -41,26 +47,12 @@ public final class SgdMomentum implements StepFunction {
 
     /** The updates Δθ for these gradients, advancing the momentum state. */
     public List<INDArray> updates(List<INDArray> gradients) {
-        if (velocity == null) {
-            velocity = new ArrayList<>(gradients.size());
-            for (INDArray g : gradients) {
-                velocity.add(g.ulike().assign(0.0));
-            }
-        } else if (velocity.size() != gradients.size()) {
-            throw new IllegalArgumentException("expected " + velocity.size() + " gradients, got " + gradients.size());
-        }
-        List<INDArray> updates = new ArrayList<>(gradients.size());
-        for (int l = 0; l < gradients.size(); l++) {
-            INDArray v = velocity.get(l).muli(momentum).addi(gradients.get(l));
-            updates.add(v.mul(-learningRate));
-        }
-        steps++;
-        return updates;
+        return updater.updates(gradients);
     }
 
     /** Steps taken so far. */
     public long steps() {
-        return steps;
+        return updater.steps();
     }
 
     @Override

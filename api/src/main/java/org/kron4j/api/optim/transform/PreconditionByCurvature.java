@@ -1,0 +1,45 @@
+package org.kron4j.api.optim.transform;
+
+import java.util.List;
+import org.kron4j.api.support.NdArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * u ← C⁻¹u through the context's {@link org.kron4j.api.CurvatureEstimator} at the context's
+ * current damping. Leaves its input under {@link #INPUT} (the norm constraint needs uᵀC⁻¹u).
+ * Rejects the step when a preconditioned direction is not finite (finite input, too little
+ * damping): nothing staged by this chain is applied. Stateless itself; the blocks' own state is
+ * the estimator's.
+ *
+ * <p>Transactions: the estimator gets the context as its
+ * {@link org.kron4j.api.store.StateTransaction}, so blocks with per-step state (Shampoo's grafting
+ * accumulators and step counter) stage their changes with the chain's: a later rejection leaves
+ * them as they were too.
+ */
+public final class PreconditionByCurvature implements UpdateTransform {
+
+    /** The updates this stage preconditioned (the regularised gradient in the driver's chain). */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    public static final ContextKey<List<INDArray>> INPUT = ContextKey.of("preconditioner input", (Class) List.class);
+
+    @Override
+    public List<INDArray> update(List<INDArray> updates, UpdateContext context) {
+        List<INDArray> directions = context.estimator().precondition(updates, context.damping(), context);
+        for (int i = 0; i < directions.size(); i++) {
+            if (!NdArrays.isFinite(directions.get(i))) {
+                String layer = context.estimator().blocks().get(i).layer().name();
+                context.reject("layer '" + layer + "': the preconditioned direction is not finite "
+                        + "(overflow; consider a larger damping); update withheld, momentum untouched, "
+                        + "this step's finite statistics kept");
+                return updates;
+            }
+        }
+        context.put(INPUT, updates);
+        return directions;
+    }
+
+    @Override
+    public String name() {
+        return "precondition";
+    }
+}
