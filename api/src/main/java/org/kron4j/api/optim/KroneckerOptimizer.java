@@ -249,18 +249,21 @@ public final class KroneckerOptimizer {
                 updates.add(NdArrays.as(outcome.updates().get(i), engineType));
                 directions.add(NdArrays.as(chosen.get(i), engineType));
             }
+            StepDiagnostics diagnostics = new StepDiagnostics(capture.batchLoss(), damping, Double.NaN,
+                    learningRate * scale, config.driverValue(OptimizerSettings.MOMENTUM));
             damping = context.damping();
             learningRate = context.learningRate();
             lastKlScale = scale;
             step++;
-            return new StepResult(current, true, null, directions, updates, scale, statistics != null, refreshStep);
+            return new StepResult(current, true, null, directions, updates, scale, statistics != null, refreshStep,
+                    diagnostics);
         });
     }
 
     private StepResult skip(String reason) {
         skippedSteps++;
         LOG.warn("step {} skipped, optimizer state unchanged: {}", step, reason);
-        return StepResult.skipped(step, reason);
+        return StepResult.skipped(step, reason, damping);
     }
 
     private void checkShapes(ModelCapture capture) {

@@ -18,17 +18,22 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * @param klScale             the norm-constraint factor ν ∈ (0, 1] applied to the directions
  * @param collectedStatistics whether statistics were folded in this step
  * @param refreshed           whether decompositions were refreshed this step
+ * @param diagnostics         loss, damping, reduction ratio, learning rate and momentum of the step
+ *                            (NaN where unknown); never null
  */
 public record StepResult(long step, boolean applied, String skipReason, List<INDArray> directions,
-        List<INDArray> updates, double klScale, boolean collectedStatistics, boolean refreshed) {
+        List<INDArray> updates, double klScale, boolean collectedStatistics, boolean refreshed,
+        StepDiagnostics diagnostics) {
 
     public StepResult {
         directions = List.copyOf(directions);
         updates = List.copyOf(updates);
+        java.util.Objects.requireNonNull(diagnostics, "diagnostics");
     }
 
-    static StepResult skipped(long step, String reason) {
-        return new StepResult(step, false, reason, List.of(), List.of(), Double.NaN, false, false);
+    static StepResult skipped(long step, String reason, double damping) {
+        return new StepResult(step, false, reason, List.of(), List.of(), Double.NaN, false, false,
+                StepDiagnostics.unknown(damping));
     }
 
     public Optional<String> skipped() {
