@@ -31,7 +31,10 @@ import org.kron4j.api.settings.Settings;
 import org.kron4j.api.optim.transform.AddWeightDecay;
 import org.kron4j.api.optim.transform.ChainSetup;
 import org.kron4j.api.optim.transform.ClipByKl;
+import org.kron4j.api.optim.adaptive.LevenbergMarquardt;
 import org.kron4j.api.optim.transform.HeavyBallMomentum;
+import org.kron4j.api.optim.transform.LevenbergMarquardtDamping;
+import org.kron4j.api.optim.transform.QuadraticModelStep;
 import org.kron4j.api.optim.transform.ParameterSlot;
 import org.kron4j.api.optim.transform.PreconditionByCurvature;
 import org.kron4j.api.optim.transform.RecordDirections;
@@ -102,6 +105,7 @@ public final class KroneckerOptimizer {
     private long step;
     private long skippedSteps;
     private double lastKlScale = Double.NaN;
+    private final double dampingOffset;
 
     private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
             UpdateChainFactory chainFactory) {
@@ -123,6 +127,8 @@ public final class KroneckerOptimizer {
             throw new IllegalStateException("variant '" + variant.name() + "' made " + estimator.blocks().size()
                     + " blocks for " + model.size() + " layers");
         }
+        this.dampingOffset = adaptiveStep(config) || adaptiveDamping(config)
+                ? config.driverValue(OptimizerSettings.WEIGHT_DECAY) : 0.0;
         this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
                 "the update chain factory returned null");
         if (tInv < tCov) {
@@ -146,18 +152,47 @@ public final class KroneckerOptimizer {
     /** The stages of {@link #defaultChain}, for factories that insert their own among them. */
     public static List<UpdateTransform> defaultTransforms(ChainSetup setup) {
         OptimizerConfig config = setup.config();
+        boolean adaptiveStep = adaptiveStep(config);
+        boolean adaptiveDamping = adaptiveDamping(config);
+        double weightDecay = config.driverValue(OptimizerSettings.WEIGHT_DECAY);
+        QuadraticModelKind kind = config.driverValue(OptimizerSettings.QUADRATIC_MODEL);
         List<UpdateTransform> transforms = new ArrayList<>();
-        transforms.add(new AddWeightDecay(config.driverValue(OptimizerSettings.WEIGHT_DECAY)));
-        transforms.add(new PreconditionByCurvature());
-        transforms.add(new ClipByKl(config.driverValue(OptimizerSettings.KL_CLIP)));
-        transforms.add(new RecordDirections());
-        double momentum = config.driverValue(OptimizerSettings.MOMENTUM);
-        if (momentum > 0) {
-            transforms.add(new HeavyBallMomentum(setup.store(), ParameterSlot.of(setup.model()), "momentum",
-                    momentum));
+        transforms.add(new AddWeightDecay(weightDecay));
+        transforms.add(adaptiveStep || adaptiveDamping ? new PreconditionByCurvature(weightDecay)
+                : new PreconditionByCurvature());
+        if (adaptiveStep) {
+            transforms.add(new RecordDirections());
+            transforms.add(new QuadraticModelStep(setup.store(), ParameterSlot.of(setup.model()), weightDecay, kind));
+        } else {
+            transforms.add(new ClipByKl(config.driverValue(OptimizerSettings.KL_CLIP)));
+            transforms.add(new RecordDirections());
+            double momentum = config.driverValue(OptimizerSettings.MOMENTUM);
+            if (momentum > 0) {
+                transforms.add(new HeavyBallMomentum(setup.store(), ParameterSlot.of(setup.model()), "momentum",
+                        momentum));
+            }
+            transforms.add(new ScaleByLearningRate());
         }
-        transforms.add(new ScaleByLearningRate());
+        if (adaptiveDamping) {
+            LevenbergMarquardt rule = new LevenbergMarquardt(config.driverValue(OptimizerSettings.DAMPING_DECAY),
+                    config.driverValue(OptimizerSettings.DAMPING_INTERVAL), 0.25, 0.75,
+                    config.driverValue(OptimizerSettings.MIN_DAMPING), config.driverValue(OptimizerSettings.MAX_DAMPING));
+            transforms.add(new LevenbergMarquardtDamping(rule,
+                    config.driverValue(OptimizerSettings.REJECTION_THRESHOLD), weightDecay, kind));
+        }
         return transforms;
+    }
+
+    /** Whether the configuration asks for the quadratic-model learning rate and momentum (K-FAC family). */
+    public static boolean adaptiveStep(OptimizerConfig config) {
+        return OptimizerConfig.applies(config.variant(), OptimizerSettings.ADAPTIVE_STEP)
+                && config.driverValue(OptimizerSettings.ADAPTIVE_STEP);
+    }
+
+    /** Whether the configuration asks for Levenberg-Marquardt damping (K-FAC family). */
+    public static boolean adaptiveDamping(OptimizerConfig config) {
+        return OptimizerConfig.applies(config.variant(), OptimizerSettings.ADAPTIVE_DAMPING)
+                && config.driverValue(OptimizerSettings.ADAPTIVE_DAMPING);
     }
 
     /** A builder for an optimizer of the given variant. */
@@ -210,7 +245,7 @@ public final class KroneckerOptimizer {
         if (problem != null) {
             return skip(problem);
         }
-        byte[] before = chain.mayRejectSteps() && (statisticsStep || isRefreshStep()) ? stateBytes() : null;
+        byte[] before = chain.mayRejectAt(step) && (statisticsStep || isRefreshStep()) ? stateBytes() : null;
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
@@ -225,7 +260,7 @@ public final class KroneckerOptimizer {
             }
             boolean refreshStep = isRefreshStep();
             if (refreshStep) {
-                estimator.refresh(damping);
+                estimator.refresh(damping + dampingOffset);
             }
             List<INDArray> gradients = new ArrayList<>(model.size());
             for (int i = 0; i < model.size(); i++) {
@@ -238,6 +273,7 @@ public final class KroneckerOptimizer {
                 if (before != null) {
                     restore(new ByteArrayInputStream(before));
                 }
+                context.dampingAfterRejection().ifPresent(value -> damping = value);
                 return skip(outcome.rejection());
             }
             List<INDArray> chosen = context.get(RecordDirections.DIRECTIONS).orElse(outcome.updates());
@@ -249,8 +285,10 @@ public final class KroneckerOptimizer {
                 updates.add(NdArrays.as(outcome.updates().get(i), engineType));
                 directions.add(NdArrays.as(chosen.get(i), engineType));
             }
-            StepDiagnostics diagnostics = new StepDiagnostics(capture.batchLoss(), damping, Double.NaN,
-                    learningRate * scale, config.driverValue(OptimizerSettings.MOMENTUM));
+            StepDiagnostics diagnostics = new StepDiagnostics(capture.batchLoss(), damping,
+                    context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN),
+                    context.get(QuadraticModelStep.ALPHA).orElse(learningRate * scale),
+                    context.get(QuadraticModelStep.MU).orElse(config.driverValue(OptimizerSettings.MOMENTUM)));
             damping = context.damping();
             learningRate = context.learningRate();
             lastKlScale = scale;
