@@ -113,7 +113,7 @@ class UnsupportedLayersTest {
         MultiLayerNetwork network = withBatchNorm();
         MultiLayerNetwork plain = withBatchNorm();
         Kron4jAttachment attachment = Kron4jDl4j.attach(network,
-                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=1,klClip=0");
+                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=1,klClip=0,adaptiveStep=false,adaptiveDamping=false");
 
         // BN's gamma and beta are tensors (its running mean and variance are not gradients); the dense layer
         // below BN cannot get output gradients, so it is passed through as well; the two above get K-FAC
@@ -153,7 +153,7 @@ class UnsupportedLayersTest {
     void convolution_kfacPassThrough_denseLayersAboveStillPreconditioned() {
         MultiLayerNetwork network = convolutional();
         Kron4jAttachment attachment = Kron4jDl4j.attach(network,
-                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=5,klClip=0");
+                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
                 .containsExactly("layer0_b", "layer0_W", "layer1", "layer2"); // DL4J's parameter order
         assertThat(kinds(attachment)).containsExactly(LayerKind.TENSOR, LayerKind.TENSOR, LayerKind.DENSE,
@@ -191,7 +191,7 @@ class UnsupportedLayersTest {
         assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac"))
                 .isInstanceOf(UnsupportedModelException.class)
                 .hasMessageContaining("LossMSE needs an identity output");
-        assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac:unsupportedLayers=pass_through"))
+        assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac:unsupportedLayers=pass_through,adaptiveStep=false,adaptiveDamping=false"))
                 .isInstanceOf(UnsupportedModelException.class)
                 .hasMessageContaining("LossMSE");
         assertThat(Kron4jDl4j.attach(sigmoidMse.get(), "shampoo").modelSpec().size()).isEqualTo(2);

@@ -499,6 +499,20 @@ public final class KroneckerOptimizer {
             return set(OptimizerSettings.DAMPING, value);
         }
 
+        /**
+         * Switches adaptive K-FAC (both {@code adaptiveStep} and {@code adaptiveDamping}) on or off;
+         * off gives the fixed learning rate, momentum, KL clip and damping. For a variant that does
+         * not declare the adaptive settings, {@code false} changes nothing.
+         *
+         * @throws IllegalArgumentException when {@code on} and the variant has no adaptive settings
+         */
+        public Builder adaptive(boolean on) {
+            if (!on && !OptimizerConfig.applies(settings.variant(), OptimizerSettings.ADAPTIVE_STEP)) {
+                return this;
+            }
+            return set(OptimizerSettings.ADAPTIVE_STEP, on).set(OptimizerSettings.ADAPTIVE_DAMPING, on);
+        }
+
         public Builder periods(int tCov, int tInv) {
             return set(OptimizerSettings.T_COV, tCov).set(OptimizerSettings.T_INV, tInv);
         }
