@@ -23,9 +23,11 @@ import org.slf4j.LoggerFactory;
  * {@link DigitsEndToEndTest}: digits, the DL4J 64-128-128-10 tanh MLP, batch 256 with replacement,
  * seeds 1–3, steps until the mean of the last 10 batch losses is at most 0.05, cap 300.
  *
- * <p>Baseline: the best median over the seeds of DL4J's Adam at {1e-2, 3e-3, 1e-3} and DL4J's
- * Nesterov SGD (momentum 0.9) at {0.3, 0.1, 0.03} (the testkit protocol's SGD rates). Claim: each
- * variant's median is below that best median.
+ * <p>Baseline: the best median over the seeds of DL4J's Adam at {3e-2, 1e-2, 3e-3, 1e-3} and DL4J's
+ * Nesterov SGD (momentum 0.9) at {1, 0.3, 0.1, 0.03} (the sweeps of {@link DigitsEndToEndTest} and of
+ * the testkit protocol, each widened by one larger rate because their best sat at the edge). Claim:
+ * each variant's median is below that best median. Measured (2 cores): Adam 3e-2 [27, 25, 28] and
+ * Nesterov 1.0 [27, 26, 32], best median 27; kfac [20, 24, 23], ekfac [23, 27, 26], kfra [22, 23, 23].
  */
 class AdaptiveDigitsTest {
     private static final Logger RESULTS = LoggerFactory.getLogger("org.kron4j.results.dl4j");
@@ -63,10 +65,10 @@ class AdaptiveDigitsTest {
             return bestBaseline;
         }
         Map<String, int[]> all = new LinkedHashMap<>();
-        for (double rate : new double[] {1e-2, 3e-3, 1e-3}) {
+        for (double rate : new double[] {3e-2, 1e-2, 3e-3, 1e-3}) {
             all.put("adam(" + rate + ")", run(new Adam(rate), null));
         }
-        for (double rate : new double[] {0.3, 0.1, 0.03}) {
+        for (double rate : new double[] {1.0, 0.3, 0.1, 0.03}) {
             all.put("nesterov(" + rate + ", 0.9)", run(new Nesterovs(rate, 0.9), null));
         }
         bestBaseline = all.values().stream().mapToInt(AdaptiveDigitsTest::median).min().orElseThrow();
