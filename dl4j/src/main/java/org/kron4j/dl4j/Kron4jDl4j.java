@@ -54,6 +54,15 @@ import org.slf4j.LoggerFactory;
  * and writes the preconditioned, KL-clipped direction back into the gradient views, multiplied
  * by B so that DL4J's updater, which divides by B, sees it in the gradient's own scale.
  *
+ * <p><b>Adaptive K-FAC</b> ({@code adaptiveStep=true}, the default of kfac, ekfac and kfra): kron4j
+ * computes the whole update δ (learning rate and momentum from the quadratic model, damping by
+ * Levenberg-Marquardt) and writes −B·δ (−δ without miniBatch) into the gradient views, so DL4J's
+ * updater must pass them through: {@code NoOp}, or {@code Sgd} with learning rate 1, and no DL4J
+ * regularisation or gradient normalisation. {@code attach} refuses anything else with a message
+ * saying what to set, or installs {@code NoOp} with {@link Builder#installPassThroughUpdater()}.
+ * {@link Kron4jAttachment#lastStep()} gives each step's λ, ρ, α and μ. The rest of this paragraph
+ * and the next describe the fixed mode ({@code adaptiveStep=false}).
+ *
  * <p><b>Learning rate and momentum belong to DL4J's updater.</b> Use {@code Sgd} or
  * {@code Nesterovs}; the step is θ ← θ − η_DL4J·d (with DL4J's momentum on d). kron4j's
  * {@code learningRate} only enters the KL clip ν = min(1, √(κ/(η² Σ dᵀg))), so it is set to

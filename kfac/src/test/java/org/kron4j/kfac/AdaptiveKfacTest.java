@@ -335,6 +335,37 @@ class AdaptiveKfacTest {
         }
     }
 
+    @Test
+    void adaptiveOff_isTheFixedChainBitForBit() {
+        INDArray x = inputs(24, 4, 6);
+        INDArray y = oneHot(24, 3);
+        ReferenceMlp a = tanhNet();
+        KroneckerOptimizer off = adaptive(a).adaptive(false).set(OptimizerSettings.TARGETS, TargetSource.EMPIRICAL).learningRate(0.3).momentum(0.8).damping(0.05)
+                .set(OptimizerSettings.WEIGHT_DECAY, 1e-3).periods(2, 4).build();
+        ReferenceMlp b = tanhNet();
+        // the driver's chain before adaptive K-FAC existed, built by hand
+        KroneckerOptimizer handBuilt = adaptive(b).adaptive(false).set(OptimizerSettings.TARGETS, TargetSource.EMPIRICAL).learningRate(0.3).momentum(0.8).damping(0.05)
+                .set(OptimizerSettings.WEIGHT_DECAY, 1e-3).periods(2, 4)
+                .updateChain(setup -> org.kron4j.api.optim.transform.TransformChain.of(
+                        new org.kron4j.api.optim.transform.AddWeightDecay(1e-3),
+                        new org.kron4j.api.optim.transform.PreconditionByCurvature(),
+                        new org.kron4j.api.optim.transform.ClipByKl(1e-3),
+                        new org.kron4j.api.optim.transform.RecordDirections(),
+                        new org.kron4j.api.optim.transform.HeavyBallMomentum(setup.store(),
+                                org.kron4j.api.optim.transform.ParameterSlot.of(setup.model()), "momentum", 0.8),
+                        new org.kron4j.api.optim.transform.ScaleByLearningRate()))
+                .build();
+        assertThat(off.updateChain().toString()).isEqualTo(handBuilt.updateChain().toString());
+        for (int step = 0; step < 9; step++) {
+            train(a, off, x, y, step);
+            train(b, handBuilt, x, y, step);
+        }
+        assertThat(off.stateBytes()).isEqualTo(handBuilt.stateBytes());
+        for (int l = 0; l < a.layerCount(); l++) {
+            assertThat(a.parameters().get(l).data().asDouble()).isEqualTo(b.parameters().get(l).data().asDouble());
+        }
+    }
+
     private static void train(ReferenceMlp mlp, KroneckerOptimizer optimizer, INDArray x, INDArray y, int step) {
         int from = (step % 3) * 8;
         INDArray bx = x.get(org.nd4j.linalg.indexing.NDArrayIndex.interval(from, from + 8),

@@ -83,6 +83,22 @@ import org.slf4j.LoggerFactory;
  * byte of state is as before the step (the store's decomposition counters, diagnostics, still
  * count the refresh).
  *
+ * <p><b>Adaptive K-FAC</b> (Martens and Grosse 2015, §6.5 and §7; the K-FAC family's default,
+ * {@code adaptiveStep} and {@code adaptiveDamping}, see {@link OptimizerSettings#ADAPTIVE}). With
+ * {@code adaptiveStep} the chain ends in {@link QuadraticModelStep}: the update is δ = −αΔ + μδ₀ with
+ * α, μ minimising the damped quadratic model of the batch (exact Gauss-Newton products from the
+ * engine's {@link org.kron4j.api.capture.BatchOracle}, or the blocks' curvature with
+ * {@code quadraticModel=approximate}); learningRate, momentum and klClip are then unused. With
+ * {@code adaptiveDamping} a {@link LevenbergMarquardtDamping} stage runs last: every
+ * {@code dampingInterval} steps ρ = (h(θ+δ) − h(θ)) / (M(δ) − M(0)) on the same batch moves λ by
+ * {@code dampingDecay^dampingInterval} within [minDamping, maxDamping], and a step whose loss would
+ * rise past {@code rejectionThreshold}·|h(θ)| is rejected (all state bit-identical; only the
+ * grown λ is kept). <b>The factors' damping follows λ</b> (kfac-jax's rule, not M&amp;G's separate
+ * γ): γ = λ + η (η the weight decay) — applied at once in eigen mode and EKFAC (the damping enters
+ * each solve), at the next refresh (every tInv steps) in factored mode. Both switches off give the
+ * fixed chain above, bit for bit. The plan asks for BATCH_LOSS and BATCH_ORACLE when these stages
+ * need them; {@link StepResult#diagnostics()} reports λ, ρ, α and μ.
+ *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
  * state (by default one momentum buffer per layer when momentum is on).
  */
@@ -131,6 +147,19 @@ public final class KroneckerOptimizer {
                 ? config.driverValue(OptimizerSettings.WEIGHT_DECAY) : 0.0;
         this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
                 "the update chain factory returned null");
+        if (adaptiveStep(config)) {
+            List<String> ignored = new ArrayList<>();
+            for (Setting<?> fixed : List.of(OptimizerSettings.LEARNING_RATE, OptimizerSettings.MOMENTUM,
+                    OptimizerSettings.KL_CLIP)) {
+                if (config.isSet(fixed)) {
+                    ignored.add(fixed.name());
+                }
+            }
+            if (!ignored.isEmpty()) {
+                LOG.warn("{} set, but adaptiveStep=true chooses the learning rate and momentum from the quadratic "
+                        + "model and ignores them; add adaptiveStep=false to use them", ignored);
+            }
+        }
         if (tInv < tCov) {
             LOG.warn("tInv={} < tCov={}: some refreshes will recompute decompositions of unchanged statistics",
                     tInv, tCov);
@@ -140,7 +169,10 @@ public final class KroneckerOptimizer {
     }
 
     /**
-     * The driver's default update: {@link AddWeightDecay} (weightDecay) →
+     * The driver's default update. With adaptiveStep: {@link AddWeightDecay} →
+     * {@link PreconditionByCurvature} at λ + η → {@link RecordDirections} → {@link QuadraticModelStep}
+     * (store role "previousUpdate"); with adaptiveDamping, {@link LevenbergMarquardtDamping} last.
+     * Otherwise (fixed settings): {@link AddWeightDecay} (weightDecay) →
      * {@link PreconditionByCurvature} → {@link ClipByKl} (klClip) → {@link RecordDirections} →
      * {@link HeavyBallMomentum} (momentum, store role "momentum"; only when momentum &gt; 0) →
      * {@link ScaleByLearningRate}.
