@@ -235,15 +235,6 @@ public final class Kron4jOptimiser implements StochasticGradientOptimiser {
         CaptureEngine capture = params instanceof CaptureEngine e ? e : null;
         ModelSpec model = capture != null ? capture.modelSpec() : describe(params);
         KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(config).model(model);
-        // Tribuo keeps the fixed learning rate, momentum and damping unless the configuration asks for
-        // adaptive K-FAC explicitly: its trainers apply Tribuo's own objectives (hinge has no Gauss-Newton
-        // products) and the adaptive step is not yet validated against Tribuo's gradient scaling (issue 17).
-        for (org.kron4j.api.settings.Setting<Boolean> adaptive : List.of(OptimizerSettings.ADAPTIVE_STEP,
-                OptimizerSettings.ADAPTIVE_DAMPING)) {
-            if (OptimizerConfig.applies(config.variant(), adaptive) && !config.isSet(adaptive)) {
-                builder.set(adaptive, false);
-            }
-        }
         KroneckerOptimizer built;
         try {
             built = builder.build();
