@@ -288,6 +288,9 @@ class AdaptiveKfacTest {
                 (h, at) -> 2 * Math.abs(h) + 1));
         assertThat(rejected.applied()).isFalse();
         assertThat(rejected.skipReason()).contains("rejected");
+        assertThat(rejected.diagnostics().damping()).isEqualTo(lambda); // the λ this step used
+        assertThat(rejected.diagnostics().reductionRatio()).isNegative();
+        assertThat(rejected.diagnostics().loss()).isFinite();
         assertThat(optimizer.steps()).isEqualTo(3);
         assertThat(optimizer.damping()).isEqualTo(lambda / (0.95 * 0.95));
         optimizer.setDamping(lambda);

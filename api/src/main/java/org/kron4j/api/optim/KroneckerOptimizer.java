@@ -305,8 +305,10 @@ public final class KroneckerOptimizer {
                 if (before != null) {
                     restore(new ByteArrayInputStream(before));
                 }
+                double used = damping;
                 context.dampingAfterRejection().ifPresent(value -> damping = value);
-                return skip(outcome.rejection());
+                return skip(outcome.rejection(), new StepDiagnostics(capture.batchLoss(), used,
+                        context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN), Double.NaN, Double.NaN));
             }
             List<INDArray> chosen = context.get(RecordDirections.DIRECTIONS).orElse(outcome.updates());
             double scale = context.get(ClipByKl.SCALE).orElse(1.0);
@@ -331,9 +333,13 @@ public final class KroneckerOptimizer {
     }
 
     private StepResult skip(String reason) {
+        return skip(reason, StepDiagnostics.unknown(damping));
+    }
+
+    private StepResult skip(String reason, StepDiagnostics diagnostics) {
         skippedSteps++;
         LOG.warn("step {} skipped, optimizer state unchanged: {}", step, reason);
-        return StepResult.skipped(step, reason, damping);
+        return StepResult.skipped(step, reason, diagnostics);
     }
 
     private void checkShapes(ModelCapture capture) {
