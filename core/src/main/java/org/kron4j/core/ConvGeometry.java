@@ -1,0 +1,114 @@
+package org.kron4j.core;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Where a 2-D convolution's kernel lands on its NCHW input: kernel size, stride, dilation and the
+ * zero padding before (top, left) and after (bottom, right) the input. {@link #patches} is im2col:
+ * the patch under output position t = (y, x) holds input[c][y·sH + i·dH − padTop][x·sW + j·dW −
+ * padLeft] at index c·kH·kW + i·kW + j (zero outside the input), which is the column order of
+ * {@link Conv2d}'s gradient matrix.
+ *
+ * @param kernelHeight  kH ≥ 1
+ * @param kernelWidth   kW ≥ 1
+ * @param strideHeight  sH ≥ 1
+ * @param strideWidth   sW ≥ 1
+ * @param padTop        zero rows above the input, ≥ 0
+ * @param padLeft       zero columns left of it, ≥ 0
+ * @param padBottom     zero rows below it, ≥ 0
+ * @param padRight      zero columns right of it, ≥ 0
+ * @param dilationHeight dH ≥ 1
+ * @param dilationWidth  dW ≥ 1
+ */
+public record ConvGeometry(int kernelHeight, int kernelWidth, int strideHeight, int strideWidth, int padTop,
+        int padLeft, int padBottom, int padRight, int dilationHeight, int dilationWidth) {
+
+    public ConvGeometry {
+        if (kernelHeight < 1 || kernelWidth < 1 || strideHeight < 1 || strideWidth < 1 || dilationHeight < 1
+                || dilationWidth < 1 || padTop < 0 || padLeft < 0 || padBottom < 0 || padRight < 0) {
+            throw new IllegalArgumentException("kernel, stride and dilation must be >= 1 and padding >= 0, got kernel "
+                    + kernelHeight + "x" + kernelWidth + ", stride " + strideHeight + "x" + strideWidth + ", dilation "
+                    + dilationHeight + "x" + dilationWidth + ", padding " + padTop + "," + padLeft + "," + padBottom
+                    + "," + padRight);
+        }
+    }
+
+    /** Symmetric padding (DL4J's Truncate and Strict modes with padding {pH, pW}). */
+    public static ConvGeometry of(int kH, int kW, int sH, int sW, int pH, int pW, int dH, int dW) {
+        return new ConvGeometry(kH, kW, sH, sW, pH, pW, pH, pW, dH, dW);
+    }
+
+    /**
+     * DL4J's {@code ConvolutionMode.Same} for an input of inH×inW: output ⌈in/s⌉ per axis, total
+     * padding max(0, (out − 1)s + (k − 1)d + 1 − in), of which ⌊total/2⌋ goes before the input.
+     */
+    public static ConvGeometry same(int kH, int kW, int sH, int sW, int dH, int dW, int inH, int inW) {
+        int totalH = samePadding(kH, sH, dH, inH);
+        int totalW = samePadding(kW, sW, dW, inW);
+        return new ConvGeometry(kH, kW, sH, sW, totalH / 2, totalW / 2, totalH - totalH / 2, totalW - totalW / 2,
+                dH, dW);
+    }
+
+    private static int samePadding(int k, int s, int d, int in) {
+        int out = (in + s - 1) / s;
+        return Math.max(0, (out - 1) * s + (k - 1) * d + 1 - in);
+    }
+
+    /** The output height for an input of height {@code inH}. */
+    public int outputHeight(int inH) {
+        return outputSize(inH, kernelHeight, strideHeight, dilationHeight, padTop + padBottom);
+    }
+
+    /** The output width for an input of width {@code inW}. */
+    public int outputWidth(int inW) {
+        return outputSize(inW, kernelWidth, strideWidth, dilationWidth, padLeft + padRight);
+    }
+
+    private static int outputSize(int in, int k, int s, int d, int pad) {
+        int span = (k - 1) * d + 1;
+        int out = (in + pad - span) / s + 1;
+        if (in + pad < span) {
+            throw new IllegalArgumentException("the kernel (span " + span + ") does not fit the padded input (" + (in + pad) + ")");
+        }
+        return out;
+    }
+
+    /**
+     * im2col: the patches of an NCHW input, B×P×(C·kH·kW) with P = outH·outW positions in row-major
+     * (y, x) order, in the input's data type. Computed in double, O(B·P·C·kH·kW).
+     */
+    public INDArray patches(INDArray input) {
+        if (input.rank() != 4) {
+            throw new IllegalArgumentException("expected an NCHW input, got rank " + input.rank());
+        }
+        int b = (int) input.size(0);
+        int c = (int) input.size(1);
+        int h = (int) input.size(2);
+        int w = (int) input.size(3);
+        int oh = outputHeight(h);
+        int ow = outputWidth(w);
+        int k = c * kernelHeight * kernelWidth;
+        double[] in = input.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] out = new double[b * oh * ow * k];
+        int o = 0;
+        for (int n = 0; n < b; n++) {
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    for (int ch = 0; ch < c; ch++) {
+                        int base = (n * c + ch) * h * w;
+                        for (int i = 0; i < kernelHeight; i++) {
+                            int row = y * strideHeight + i * dilationHeight - padTop;
+                            for (int j = 0; j < kernelWidth; j++) {
+                                int col = x * strideWidth + j * dilationWidth - padLeft;
+                                out[o++] = row >= 0 && row < h && col >= 0 && col < w ? in[base + row * w + col] : 0.0;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Nd4j.create(out, new long[] {b, (long) oh * ow, k}, 'c').castTo(input.dataType());
+    }
+}
