@@ -111,4 +111,44 @@ public record ConvGeometry(int kernelHeight, int kernelWidth, int strideHeight, 
         }
         return Nd4j.create(out, new long[] {b, (long) oh * ow, k}, 'c').castTo(input.dataType());
     }
+
+    /**
+     * col2im, the adjoint of {@link #patches}: per-patch values R×P×(C·kH·kW) summed back onto the
+     * input positions they were read from, R×C×inH×inW (padding positions dropped). Back-propagates
+     * a gradient with respect to the patches to the NCHW input; computed in double, returned in
+     * the argument's data type.
+     */
+    public INDArray accumulatePatches(INDArray patchValues, int channels, int inH, int inW) {
+        int oh = outputHeight(inH);
+        int ow = outputWidth(inW);
+        int k = channels * kernelHeight * kernelWidth;
+        if (patchValues.rank() != 3 || patchValues.size(1) != (long) oh * ow || patchValues.size(2) != k) {
+            throw new IllegalArgumentException("expected R×" + oh * ow + "×" + k + " patch values, got "
+                    + java.util.Arrays.toString(patchValues.shape()));
+        }
+        int r = (int) patchValues.size(0);
+        double[] in = patchValues.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] out = new double[r * channels * inH * inW];
+        int o = 0;
+        for (int n = 0; n < r; n++) {
+            for (int y = 0; y < oh; y++) {
+                for (int x = 0; x < ow; x++) {
+                    for (int ch = 0; ch < channels; ch++) {
+                        int base = (n * channels + ch) * inH * inW;
+                        for (int i = 0; i < kernelHeight; i++) {
+                            int row = y * strideHeight + i * dilationHeight - padTop;
+                            for (int j = 0; j < kernelWidth; j++) {
+                                int col = x * strideWidth + j * dilationWidth - padLeft;
+                                double v = in[o++];
+                                if (row >= 0 && row < inH && col >= 0 && col < inW) {
+                                    out[base + row * inW + col] += v;
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return Nd4j.create(out, new long[] {r, channels, inH, inW}, 'c').castTo(patchValues.dataType());
+    }
 }

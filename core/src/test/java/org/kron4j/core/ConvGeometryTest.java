@@ -87,4 +87,17 @@ class ConvGeometryTest {
         assertThatThrownBy(() -> ConvGeometry.of(3, 3, 1, 1, -1, 0, 1, 1)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("padding");
     }
+
+    /** ⟨patches(x), Y⟩ = ⟨x, accumulatePatches(Y)⟩ for random x and Y: col2im is im2col's adjoint. */
+    @Test
+    void accumulatePatches_isAdjointOfPatches() {
+        ConvGeometry g = ConvGeometry.same(3, 2, 2, 1, 2, 1, 7, 6);
+        INDArray x = Nd4j.randn(DataType.DOUBLE, 2, 3, 7, 6);
+        INDArray p = g.patches(x);
+        INDArray y = Nd4j.randn(DataType.DOUBLE, p.shape());
+        double left = p.mul(y).sumNumber().doubleValue();
+        double right = x.mul(g.accumulatePatches(y, 3, 7, 6)).sumNumber().doubleValue();
+        // two float64 sums of ~500 O(1) products
+        assertThat(right).isCloseTo(left, org.assertj.core.data.Offset.offset(1e-10 * Math.max(1, Math.abs(left))));
+    }
 }

@@ -283,7 +283,7 @@ public final class Kron4jDl4j {
         for (int i = 0; i < blocks.size(); i++) {
             ParameterBlock block = blocks.get(i);
             if (curvature.get(i).statisticsFields().contains(CaptureField.OUTPUT_GRADIENTS)
-                    && !(block.isDense() && model.reachable(block))) {
+                    && !model.reachable(block)) {
                 unreachable.add(block.layerIndex());
             }
         }
