@@ -227,9 +227,12 @@ class CnnTest {
 
     /**
      * The POOLED CNN on the digits, batches of 128 drawn with replacement, seeds 1 and 2: steps
-     * until the 10-step mean batch loss is at most 0.3, within 200 steps. SGD at the best of
-     * {0.03, 0.1, 0.3} with momentum 0.9 against K-FAC (KFC blocks for both conv layers) and
-     * Shampoo (4-D... here the O×(C·kH·kW+1) kernel matrices) through DL4J's Nesterovs updater.
+     * until the 10-step mean batch loss is at most 0.3, within 200 steps. SGD (DL4J's Nesterovs,
+     * momentum 0.9) at its best rate of {0.03, 0.1, 0.3} per seed, against K-FAC (KFC blocks for
+     * both conv layers, the dense settings of the MLP digits test unchanged) and Shampoo (on the
+     * O×(C·kH·kW+1) kernel matrices). Measured when written: K-FAC 28 and 26 steps, SGD 49 and 47;
+     * Shampoo's margin is thin and setting-sensitive — of five settings tried (rate 0.01/0.02/0.03/
+     * 0.1, tInv 1/5, epsilon) the one here gave 32 and 43 steps, tInv=5 at the same rate 32 and 68.
      */
     @ParameterizedTest(name = "{0}")
     @MethodSource("trainers")
@@ -260,6 +263,6 @@ class CnnTest {
     static Stream<Arguments> trainers() {
         return Stream.of(
                 Arguments.of("kfac:damping=0.1,tCov=1,tInv=3,klClip=0", new Nesterovs(0.5, 0.5)),
-                Arguments.of("shampoo:tInv=5,startPreconditioningStep=0", new Nesterovs(0.01, 0.9)));
+                Arguments.of("shampoo:tInv=1,startPreconditioningStep=0", new Nesterovs(0.03, 0.9)));
     }
 }
