@@ -43,8 +43,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * im2col patches); {@code ActivationLayer} and {@code DropoutLayer} are transparent to the
  * statistics pass (dropout is the identity in the deterministic pass), as are
  * {@code SubsamplingLayer} and {@code GlobalPoolingLayer} (through DL4J's own forward and backward)
- * and {@code BatchNormalization} (its running-statistics affine map; its gamma and beta get no
- * block and are trained with DL4J's plain gradient, logged once); every other layer with trainable
+ * and {@code BatchNormalization} (its running-statistics affine map; its gamma and beta are tensors for
+ * Shampoo and otherwise passed through with DL4J's plain gradient, logged once); every other layer with trainable
  * parameters contributes one tensor block per parameter whose DL4J "gradient" really is one
  * ({@code updaterDivideByMinibatch}: BatchNormalization's running mean and variance are not);
  * layers at and below a {@code FrozenLayer} get no gradient from DL4J and are left alone, as are
@@ -74,7 +74,8 @@ final class NetworkModel {
         POOL,
         /**
          * BatchNormalization: in the deterministic pass the per-element affine map of its running
-         * statistics, back-propagated as such; its parameters get no block (see {@link #of}).
+         * statistics, back-propagated as such; its gamma and beta are tensor blocks for variants that
+         * take tensors and are passed through otherwise (see {@link #blocks}).
          */
         BATCHNORM,
         /** Any other layer: forward through DL4J, no per-example back-propagation. */
@@ -150,10 +151,6 @@ final class NetworkModel {
                 role = Role.POOL;
             } else if (layer.getClass() == org.deeplearning4j.nn.layers.normalization.BatchNormalization.class) {
                 role = Role.BATCHNORM;
-                LOG.info("{} (BatchNormalization): its gamma and beta get no kron4j block and reach DL4J's updater "
-                        + "as DL4J computed them; its normalisation uses batch statistics in training, which no "
-                        + "Kronecker factor of the deterministic pass describes, while the statistics pass goes "
-                        + "through it with its running statistics", "DL4J layer " + i);
             } else {
                 role = Role.OPAQUE;
             }
@@ -207,17 +204,12 @@ final class NetworkModel {
                             (int) k[3], bias, activationOf(layer.activation()));
                     candidates.add(ParameterBlock.conv(spec, layer.index(), k, bias));
                 }
+                case BATCHNORM -> candidates.addAll(tensorBlocks(layer));
                 case OPAQUE -> {
                     if (layer.layer() instanceof FrozenLayerWithBackprop) {
                         continue; // passes gradients down, trains nothing itself
                     }
-                    for (Map.Entry<String, INDArray> parameter : layer.layer().paramTable(false).entrySet()) {
-                        if (layer.layer().updaterDivideByMinibatch(parameter.getKey())) {
-                            LayerSpec spec = LayerSpec.tensor(blockName(layer.index()) + "_" + parameter.getKey(),
-                                    ParameterBlock.squeeze(parameter.getValue().shape()));
-                            candidates.add(ParameterBlock.tensor(spec, layer.index(), parameter.getKey()));
-                        }
-                    }
+                    candidates.addAll(tensorBlocks(layer));
                 }
                 default -> {
                 }
@@ -228,6 +220,23 @@ final class NetworkModel {
         }
         return new NetworkModel(network, Collections.unmodifiableList(layers), loss, problem[0], lowest, blocker,
                 List.copyOf(candidates));
+    }
+
+    /**
+     * One tensor block per parameter of the layer whose DL4J "gradient" really is one
+     * ({@code updaterDivideByMinibatch}: not BatchNormalization's running mean and variance), with
+     * its unit dimensions dropped, in DL4J's parameter order.
+     */
+    private static List<ParameterBlock> tensorBlocks(Dl4jLayer layer) {
+        List<ParameterBlock> blocks = new ArrayList<>();
+        for (Map.Entry<String, INDArray> parameter : layer.layer().paramTable(false).entrySet()) {
+            if (layer.layer().updaterDivideByMinibatch(parameter.getKey())) {
+                LayerSpec spec = LayerSpec.tensor(blockName(layer.index()) + "_" + parameter.getKey(),
+                        ParameterBlock.squeeze(parameter.getValue().shape()));
+                blocks.add(ParameterBlock.tensor(spec, layer.index(), parameter.getKey()));
+            }
+        }
+        return blocks;
     }
 
     /**
@@ -331,11 +340,31 @@ final class NetworkModel {
         return block.hasStatistics() && block.layerIndex() >= lowestReachable;
     }
 
-    /** The dense blocks as DENSE specs, except those in {@code demoted} (TENSOR [m, n(+1)]), and every tensor block. */
+    /**
+     * The blocks {@code variant} gets: dense blocks as DENSE specs and conv blocks as CONV2D, except
+     * those in {@code demoted} (TENSOR [m, n(+1)], passed through); a conv layer whose CONV2D block
+     * the variant does not take (Shampoo) as its DL4J parameters, tensors W [O, C, kH, kW] and b
+     * (unit modes dropped); a BatchNormalization layer's gamma and beta as tensors when the variant
+     * takes tensors (Shampoo), otherwise no block at all: they reach DL4J's updater as DL4J
+     * computed them (logged once, when {@code demoted} is empty). Every other tensor block as it is.
+     */
+    List<ParameterBlock> blocks(Set<Integer> demoted, org.kron4j.api.CurvatureApproximation variant) {
+        return blocks(demoted, variant::supports, variant.name());
+    }
+
+    /** The blocks for a variant that takes every kind (conv blocks as CONV2D, BatchNormalization's parameters as tensors). */
     List<ParameterBlock> blocks(Set<Integer> demoted) {
+        return blocks(demoted, spec -> true, "any");
+    }
+
+    private List<ParameterBlock> blocks(Set<Integer> demoted, java.util.function.Predicate<LayerSpec> supports,
+            String variant) {
         List<ParameterBlock> blocks = new ArrayList<>(candidates.size());
         for (ParameterBlock block : candidates) {
-            if (block.isConv() && demoted.contains(block.layerIndex())) {
+            Dl4jLayer layer = layers.get(block.layerIndex());
+            if (block.isConv() && !supports.test(block.spec())) {
+                blocks.addAll(tensorBlocks(layer));
+            } else if (block.isConv() && demoted.contains(block.layerIndex())) {
                 LayerSpec conv = block.spec();
                 blocks.add(ParameterBlock.conv(LayerSpec.tensor(conv.name(), conv.gradientShape()), block.layerIndex(),
                         block.kernelShape(), conv.hasBias()));
@@ -344,6 +373,14 @@ final class NetworkModel {
                 LayerSpec tensor = LayerSpec.tensor(dense.name(), dense.gradientShape());
                 blocks.add(ParameterBlock.dense(tensor, block.layerIndex(), dense.inputs(), dense.outputs(),
                         dense.hasBias()));
+            } else if (layer.role() == Role.BATCHNORM && !supports.test(block.spec())) {
+                if (demoted.isEmpty()) {
+                    LOG.warn("{}: '{}' is passed through unpreconditioned — variant '{}' has no block for it, and "
+                            + "none of the K-FAC family fits: BatchNormalization trains on batch statistics, which "
+                            + "couple the examples, while the statistics pass sees its running-statistics affine "
+                            + "map; DL4J's updater applies DL4J's own gradient", layer.describe(),
+                            block.spec().name(), variant);
+                }
             } else {
                 blocks.add(block);
             }

@@ -6,6 +6,7 @@ import java.util.Map;
 import org.kron4j.api.BlockContext;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.model.LayerKind;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.Setting;
@@ -119,15 +120,12 @@ public final class ShampooApproximation implements CurvatureApproximation {
         return defaults;
     }
 
-    /**
-     * Every layer whose gradient has order 1 to 4, whatever its kind: Shampoo needs only the
-     * gradient (a dense layer's m×(n+1) matrix, a conv2d layer's O×(C·kH·kW+1) kernel matrix, a
-     * tensor as it is).
-     */
+    /** Every dense layer and every tensor of order 1 to 4. */
     @Override
     public boolean supports(LayerSpec layer) {
-        int order = layer.gradientShape().length;
-        return order >= 1 && order <= 4;
+        return layer.kind().equals(LayerKind.DENSE)
+                || (layer.kind().equals(LayerKind.TENSOR) && layer.gradientShape().length >= 1
+                        && layer.gradientShape().length <= 4);
     }
 
     @Override
