@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  *   <li>training with the identity preconditioner (the recording variant asking for every
  *       statistic with exact targets, so the pass runs on every step) is bit-identical to plain
  *       DL4J;</li>
- *   <li>K-FAC and Shampoo reduce a small CNN's loss in fewer steps than DL4J's SGD.</li>
+ *   <li>K-FAC and EKFAC reduce a small CNN's loss in fewer steps than DL4J's SGD on every seed,
+ *       Shampoo over the seeds together (see the test).</li>
  * </ul>
  */
 class CnnTest {
@@ -228,12 +229,12 @@ class CnnTest {
     /**
      * The POOLED CNN on the digits, batches of 128 drawn with replacement, seeds 1 and 2: steps
      * until the 10-step mean batch loss is at most 0.3, within 200 steps. SGD (DL4J's Nesterovs,
-     * momentum 0.9) at its best rate of {0.03, 0.1, 0.3} per seed, against K-FAC (KFC blocks for
-     * both conv layers, the dense settings of the MLP digits test unchanged) and Shampoo (DL4J's
-     * 4-D kernels and bias vectors as tensors).
+     * momentum 0.9) at its best rate of {0.03, 0.1, 0.3} per seed, against K-FAC and EKFAC (KFC
+     * blocks for both conv layers; each with the settings of its MLP digits test, unchanged) and
+     * Shampoo (DL4J's 4-D kernels and bias vectors as tensors).
      *
-     * <p>K-FAC's claim is per seed (measured when written: 28 and 26 steps against SGD's 49 and
-     * 47). Shampoo's is weaker, and stated as what was measured: over the seeds together it needs
+     * <p>K-FAC's and EKFAC's claims are per seed (measured when written: K-FAC 28 and 26 steps,
+     * EKFAC 28 and 41, against SGD's 49 and 47). Shampoo's is weaker, and stated as what was measured: over the seeds together it needs
      * fewer steps than SGD (30 + 53 against 49 + 47), but not on seed 2 — of the six settings tried
      * (rate 0.01/0.02/0.03/0.05, tInv 1/5) none beat SGD there (53 to 160 steps); with the kernel
      * as one O×(C·kH·kW+1) matrix instead of a 4-D tensor it did (32 and 43 steps).
@@ -259,7 +260,7 @@ class CnnTest {
             variant[s] = run.reached() ? run.stepsToTarget() : Integer.MAX_VALUE;
             RESULTS.info("digits CNN/DL4J seed {}: {} {} vs best SGD {} steps", seeds[s], spec, run, sgd[s]);
         }
-        if (spec.startsWith("kfac")) {
+        if (!spec.startsWith("shampoo")) {
             for (int s = 0; s < seeds.length; s++) {
                 assertThat(variant[s]).as("%s seed %d (SGD %d)", spec, seeds[s], sgd[s]).isLessThan(sgd[s]);
             }
@@ -273,6 +274,7 @@ class CnnTest {
     static Stream<Arguments> trainers() {
         return Stream.of(
                 Arguments.of("kfac:damping=0.1,tCov=1,tInv=3,klClip=0", new Nesterovs(0.5, 0.5)),
+                Arguments.of("ekfac:damping=0.15,tCov=1,tInv=5,klClip=0", new Nesterovs(0.2, 0.7)),
                 Arguments.of("shampoo:tInv=1,startPreconditioningStep=0", new Nesterovs(0.03, 0.9)));
     }
 }
