@@ -58,7 +58,9 @@ import org.kron4j.core.LayerKindMap;
  * and m(n+1) + 1 for the scalings and their batch count — K-FAC's eigen-mode state plus one
  * gradient-sized array. A step costs K-FAC's (four products to precondition) plus, on statistics
  * steps, B(n+1)² + Rm² + Bm(n+1) multiply-adds for the projections, and on refresh steps two
- * m×m and (n+1)×(n+1) products to rotate S.
+ * m×m and (n+1)×(n+1) products to rotate S. A conv2d layer (C → O channels, kH×kW kernel) is the
+ * same with n+1 = C·kH·kW+1 and m = O; its scalings sum costs O(R|T|(O² + (n+1)² + O(n+1))) per
+ * statistics step, each example's gradient being summed over the |T| positions before squaring.
  */
 public final class EkfacApproximation implements CurvatureApproximation {
 
