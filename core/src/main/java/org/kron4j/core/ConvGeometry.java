@@ -77,7 +77,8 @@ public record ConvGeometry(int kernelHeight, int kernelWidth, int strideHeight, 
 
     /**
      * im2col: the patches of an NCHW input, B×P×(C·kH·kW) with P = outH·outW positions in row-major
-     * (y, x) order, in the input's data type. Computed in double, O(B·P·C·kH·kW).
+     * (y, x) order, in the input's data type (filled directly in float for float inputs, in double
+     * otherwise), O(B·P·C·kH·kW).
      */
     public INDArray patches(INDArray input) {
         if (input.rank() != 4) {
@@ -87,29 +88,53 @@ public record ConvGeometry(int kernelHeight, int kernelWidth, int strideHeight, 
         int c = (int) input.size(1);
         int h = (int) input.size(2);
         int w = (int) input.size(3);
+        int[] source = sourceIndices(c, h, w);
+        int length = source.length;
+        int image = c * h * w;
+        long[] shape = {b, (long) outputHeight(h) * outputWidth(w), (long) c * kernelHeight * kernelWidth};
+        if (input.dataType() == DataType.FLOAT) {
+            float[] in = input.dup('c').data().asFloat();
+            float[] out = new float[b * length];
+            for (int n = 0; n < b; n++) {
+                for (int q = 0; q < length; q++) {
+                    out[n * length + q] = source[q] < 0 ? 0f : in[n * image + source[q]];
+                }
+            }
+            return Nd4j.create(out, shape, 'c');
+        }
+        double[] in = input.dup('c').castTo(DataType.DOUBLE).data().asDouble();
+        double[] out = new double[b * length];
+        for (int n = 0; n < b; n++) {
+            for (int q = 0; q < length; q++) {
+                out[n * length + q] = source[q] < 0 ? 0.0 : in[n * image + source[q]];
+            }
+        }
+        return Nd4j.create(out, shape, 'c').castTo(input.dataType());
+    }
+
+    /**
+     * For one example, the offset into its C×H×W input of every patch entry (position-major, then
+     * c·kH·kW + i·kW + j), −1 where the kernel lies on padding.
+     */
+    private int[] sourceIndices(int c, int h, int w) {
         int oh = outputHeight(h);
         int ow = outputWidth(w);
-        int k = c * kernelHeight * kernelWidth;
-        double[] in = input.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] out = new double[b * oh * ow * k];
+        int[] source = new int[oh * ow * c * kernelHeight * kernelWidth];
         int o = 0;
-        for (int n = 0; n < b; n++) {
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    for (int ch = 0; ch < c; ch++) {
-                        int base = (n * c + ch) * h * w;
-                        for (int i = 0; i < kernelHeight; i++) {
-                            int row = y * strideHeight + i * dilationHeight - padTop;
-                            for (int j = 0; j < kernelWidth; j++) {
-                                int col = x * strideWidth + j * dilationWidth - padLeft;
-                                out[o++] = row >= 0 && row < h && col >= 0 && col < w ? in[base + row * w + col] : 0.0;
-                            }
+        for (int y = 0; y < oh; y++) {
+            for (int x = 0; x < ow; x++) {
+                for (int ch = 0; ch < c; ch++) {
+                    for (int i = 0; i < kernelHeight; i++) {
+                        int row = y * strideHeight + i * dilationHeight - padTop;
+                        for (int j = 0; j < kernelWidth; j++) {
+                            int col = x * strideWidth + j * dilationWidth - padLeft;
+                            source[o++] = row >= 0 && row < h && col >= 0 && col < w ? (ch * h + row) * w + col : -1;
                         }
                     }
                 }
             }
         }
-        return Nd4j.create(out, new long[] {b, (long) oh * ow, k}, 'c').castTo(input.dataType());
+        return source;
     }
 
     /**
@@ -127,25 +152,15 @@ public record ConvGeometry(int kernelHeight, int kernelWidth, int strideHeight, 
                     + java.util.Arrays.toString(patchValues.shape()));
         }
         int r = (int) patchValues.size(0);
+        int[] source = sourceIndices(channels, inH, inW);
+        int length = source.length;
+        int image = channels * inH * inW;
         double[] in = patchValues.dup('c').castTo(DataType.DOUBLE).data().asDouble();
-        double[] out = new double[r * channels * inH * inW];
-        int o = 0;
+        double[] out = new double[r * image];
         for (int n = 0; n < r; n++) {
-            for (int y = 0; y < oh; y++) {
-                for (int x = 0; x < ow; x++) {
-                    for (int ch = 0; ch < channels; ch++) {
-                        int base = (n * channels + ch) * inH * inW;
-                        for (int i = 0; i < kernelHeight; i++) {
-                            int row = y * strideHeight + i * dilationHeight - padTop;
-                            for (int j = 0; j < kernelWidth; j++) {
-                                int col = x * strideWidth + j * dilationWidth - padLeft;
-                                double v = in[o++];
-                                if (row >= 0 && row < inH && col >= 0 && col < inW) {
-                                    out[base + row * inW + col] += v;
-                                }
-                            }
-                        }
-                    }
+            for (int q = 0; q < length; q++) {
+                if (source[q] >= 0) {
+                    out[n * image + source[q]] += in[n * length + q];
                 }
             }
         }

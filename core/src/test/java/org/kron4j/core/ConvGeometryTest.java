@@ -77,9 +77,13 @@ class ConvGeometryTest {
     }
 
     @Test
-    void patches_keepInputDataType() {
-        INDArray x = Nd4j.rand(DataType.FLOAT, 1, 1, 3, 3);
-        assertThat(ConvGeometry.of(2, 2, 1, 1, 0, 0, 1, 1).patches(x).dataType()).isEqualTo(DataType.FLOAT);
+    void patches_float_sameEntriesAsDouble() {
+        INDArray x = Nd4j.rand(DataType.FLOAT, 2, 3, 5, 4);
+        ConvGeometry g = ConvGeometry.of(3, 2, 2, 1, 1, 1, 1, 2);
+        INDArray single = g.patches(x);
+        assertThat(single.dataType()).isEqualTo(DataType.FLOAT);
+        // a copy of the same float values: exactly equal
+        assertThat(single).isEqualTo(g.patches(x.castTo(DataType.DOUBLE)).castTo(DataType.FLOAT));
     }
 
     @Test
