@@ -1,5 +1,6 @@
 package org.kron4j.api.checkpoint;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -14,26 +15,46 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * Writes optimizer state in kron4j's own binary format (no Java serialization): a magic number,
  * a version, then named entries (arrays with data type and shape, longs, doubles, strings) and
- * an end marker. The same format serves checkpoints, the bit-identity checks of the numerical
+ * an end record. The same format serves checkpoints, the bit-identity checks of the numerical
  * guards and, later, shipping block state between workers.
  *
- * <p>Format v1, big-endian: {@code "K4JS"}, int version; per entry: UTF key, byte kind
- * ({@link StateFormat}), payload; a final kind byte {@code END}. Arrays: byte data type (0 float,
- * 1 double), int rank, rank longs of shape, then the values in C order.
+ * <p>Format v2, big-endian: {@code "K4JS"}, int version 2, int CRC-32 of those 8 header bytes;
+ * then one record per entry: int payload length L, int CRC-32 of that length, L payload bytes,
+ * int CRC-32 of the payload. A payload is: UTF key, byte kind ({@link StateFormat}), value.
+ * Arrays: byte data type (0 float, 1 double), int rank, rank longs of shape, then the values in C
+ * order. The last record has the empty key, kind {@code END} and a long count of the entries
+ * before it. Every byte is covered by a checksum or checked against a constant, so a truncated or
+ * altered stream is refused by {@link StateReader} before any of it is used. (v1 was the same
+ * payloads without lengths or checksums, and an END without count.) Files should be written with
+ * {@link AtomicFiles}.
  */
 public final class StateWriter implements AutoCloseable {
-    private final DataOutputStream out;
+    private final DataOutputStream target;
+    private final ByteArrayOutputStream record = new ByteArrayOutputStream();
+    private final DataOutputStream out = new DataOutputStream(record);
     private final Set<String> keys = new HashSet<>();
     private boolean closed;
 
     public StateWriter(OutputStream out) {
-        this.out = new DataOutputStream(out);
+        this.target = new DataOutputStream(out);
         try {
-            this.out.writeInt(StateFormat.MAGIC);
-            this.out.writeInt(StateFormat.VERSION);
+            target.writeInt(StateFormat.MAGIC);
+            target.writeInt(StateFormat.VERSION);
+            target.writeInt(StateFormat.crcOfInts(StateFormat.MAGIC, StateFormat.VERSION));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Writes the record buffered in {@link #out}: length, its checksum, payload, payload checksum. */
+    private void endEntry() throws IOException {
+        out.flush();
+        byte[] payload = record.toByteArray();
+        record.reset();
+        target.writeInt(payload.length);
+        target.writeInt(StateFormat.crcOfInts(payload.length));
+        target.write(payload);
+        target.writeInt(StateFormat.crc(payload, 0, payload.length));
     }
 
     /** Writes an array (float or double), or a null marker. */
@@ -41,6 +62,7 @@ public final class StateWriter implements AutoCloseable {
         try {
             startEntry(key, value == null ? StateFormat.NULL : StateFormat.ARRAY);
             if (value == null) {
+                endEntry();
                 return this;
             }
             DataType type = value.dataType();
@@ -65,6 +87,7 @@ public final class StateWriter implements AutoCloseable {
                 bytes.asDoubleBuffer().put(data);
             }
             out.write(bytes.array());
+            endEntry();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -75,6 +98,7 @@ public final class StateWriter implements AutoCloseable {
         try {
             startEntry(key, StateFormat.LONG);
             out.writeLong(value);
+            endEntry();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -85,6 +109,7 @@ public final class StateWriter implements AutoCloseable {
         try {
             startEntry(key, StateFormat.DOUBLE);
             out.writeDouble(value);
+            endEntry();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -95,6 +120,7 @@ public final class StateWriter implements AutoCloseable {
         try {
             startEntry(key, StateFormat.STRING);
             out.writeUTF(value);
+            endEntry();
             return this;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -108,11 +134,15 @@ public final class StateWriter implements AutoCloseable {
         if (!keys.add(key)) {
             throw new IllegalArgumentException("state key '" + key + "' written twice");
         }
+        if (key.isEmpty()) {
+            throw new IllegalArgumentException("state keys must not be empty");
+        }
+        record.reset();
         out.writeUTF(key);
         out.writeByte(kind);
     }
 
-    /** Writes the end marker and flushes; does not close the underlying stream. */
+    /** Writes the end record and flushes; does not close the underlying stream. */
     @Override
     public void close() {
         if (closed) {
@@ -122,7 +152,9 @@ public final class StateWriter implements AutoCloseable {
         try {
             out.writeUTF("");
             out.writeByte(StateFormat.END);
-            out.flush();
+            out.writeLong(keys.size());
+            endEntry();
+            target.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
