@@ -80,7 +80,7 @@ public final class StateReader {
             int length = in.readInt();
             int lengthCrc = in.readInt();
             if (lengthCrc != StateFormat.crcOfInts(length) || length < 3) {
-                throw new CheckpointFormatException("checksum mismatch in the length of record #" + index
+                throw new CheckpointFormatException("checksum mismatch in the length of entry #" + index
                         + " at byte " + recordStart + " (after entry '" + lastKey(entries) + "'): the state is corrupt");
             }
             byte[] payload = new byte[length];

@@ -85,11 +85,12 @@ import org.slf4j.LoggerFactory;
  * declares {@link UpdateTransform#mayRejectSteps()}: then the driver checkpoints its state in
  * memory before the statistics and refresh of a step and restores it on any rejection, so every
  * byte of state is as before the step (the store's decomposition counters, diagnostics, still
- * count the refresh). An exception thrown by a block or transform during a step (other than an
- * {@link IllegalArgumentException} about the capture, which is rethrown) is caught, logged and
+ * count the refresh). An exception thrown by a block or transform during a step is caught, logged and
  * counted ({@link #failedSteps()}, {@link #skippedSteps()}); the step is skipped and the state put
  * back bit for bit from the in-memory copy the driver keeps during statistics and refresh steps
- * (other steps change nothing before their chain commits).
+ * (other steps change nothing before their chain commits). {@link IllegalArgumentException} and
+ * {@link IllegalStateException} (a capture that lacks a planned field, misuse) are rethrown after
+ * the state is put back.
  *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
  * state (by default one momentum buffer per layer when momentum is on).
@@ -227,9 +228,9 @@ public final class KroneckerOptimizer {
         byte[] before = statisticsStep || isRefreshStep() ? stateBytes() : null;
         try {
             return guardedStep(capture, statisticsStep, before);
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IllegalStateException e) {
             rollBack(before);
-            throw e; // the capture does not fit the plan: the caller's error, not a fault of the step
+            throw e; // the capture does not fit the plan (a lacking field...): the caller's error, not a fault
         } catch (RuntimeException e) {
             rollBack(before);
             failedSteps++;
