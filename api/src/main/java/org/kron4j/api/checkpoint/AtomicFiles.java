@@ -37,7 +37,8 @@ public final class AtomicFiles {
      * Writes {@code content} to {@code target} atomically, replacing what was there.
      *
      * @throws UncheckedIOException when writing fails; the target is then unchanged and the
-     *     temporary file removed
+     *     temporary file removed (so also for any other exception {@code content} throws, which
+     *     is passed on as it is)
      */
     public static void write(Path target, Content content) {
         Path absolute = target.toAbsolutePath();
@@ -62,6 +63,8 @@ public final class AtomicFiles {
             forceFolder(folder);
         } catch (IOException e) {
             throw new UncheckedIOException("writing " + absolute + " failed; it was left as it was", e);
+        } catch (UncheckedIOException e) {
+            throw new UncheckedIOException("writing " + absolute + " failed; it was left as it was", e.getCause());
         } finally {
             if (temporary != null) {
                 try {
