@@ -190,6 +190,13 @@ public final class StateReader {
         throw new CheckpointFormatException("unknown array data type code " + type + " at '" + key + "'");
     }
 
+    /** Reads the entries of an in-memory state ({@link StateWriter#inMemory()}); a null value is a null array. */
+    static StateReader inMemory(Map<String, Object> written) {
+        Map<String, Object> entries = new LinkedHashMap<>();
+        written.forEach((key, value) -> entries.put(key, value == null ? NullArray.INSTANCE : value));
+        return new StateReader(Collections.unmodifiableMap(entries), StateFormat.VERSION);
+    }
+
     /** The format version the state was written in. */
     public int version() {
         return version;

@@ -8,7 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
+import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -33,10 +36,35 @@ public final class StateWriter implements AutoCloseable {
     private final ByteArrayOutputStream record = new ByteArrayOutputStream();
     private final DataOutputStream out = new DataOutputStream(record);
     private final Set<String> keys = new HashSet<>();
+    /** The entries of an in-memory state (arrays copied natively), or null when writing a stream. */
+    private final Map<String, Object> memory;
     private boolean closed;
+
+    private StateWriter() {
+        this.target = null;
+        this.memory = new LinkedHashMap<>();
+    }
+
+    /**
+     * A writer that keeps the state in memory instead of encoding it: arrays are copied outside
+     * any workspace, nothing is serialised or checksummed. {@link #toReader()} reads it back. For
+     * the driver's transient copies of its own state (rolling a step back), not for storage.
+     */
+    public static StateWriter inMemory() {
+        return new StateWriter();
+    }
+
+    /** The state written so far to an {@link #inMemory()} writer, as a reader. */
+    public StateReader toReader() {
+        if (memory == null) {
+            throw new IllegalStateException("only an in-memory state writer can be read back");
+        }
+        return StateReader.inMemory(memory);
+    }
 
     public StateWriter(OutputStream out) {
         this.target = new DataOutputStream(out);
+        this.memory = null;
         try {
             target.writeInt(StateFormat.MAGIC);
             target.writeInt(StateFormat.VERSION);
@@ -61,14 +89,17 @@ public final class StateWriter implements AutoCloseable {
     public StateWriter putArray(String key, INDArray value) {
         try {
             startEntry(key, value == null ? StateFormat.NULL : StateFormat.ARRAY);
+            if (memory != null) {
+                checkType(key, value);
+                memory.put(key, value == null ? null : NdArrays.detached(() -> value.dup('c')));
+                return this;
+            }
             if (value == null) {
                 endEntry();
                 return this;
             }
+            checkType(key, value);
             DataType type = value.dataType();
-            if (type != DataType.FLOAT && type != DataType.DOUBLE) {
-                throw new IllegalArgumentException("state array '" + key + "' must be FLOAT or DOUBLE, got " + type);
-            }
             out.writeByte(type == DataType.FLOAT ? 0 : 1);
             long[] shape = value.shape();
             out.writeInt(shape.length);
@@ -94,9 +125,20 @@ public final class StateWriter implements AutoCloseable {
         }
     }
 
+    private static void checkType(String key, INDArray value) {
+        if (value != null && value.dataType() != DataType.FLOAT && value.dataType() != DataType.DOUBLE) {
+            throw new IllegalArgumentException("state array '" + key + "' must be FLOAT or DOUBLE, got "
+                    + value.dataType());
+        }
+    }
+
     public StateWriter putLong(String key, long value) {
         try {
             startEntry(key, StateFormat.LONG);
+            if (memory != null) {
+                memory.put(key, value);
+                return this;
+            }
             out.writeLong(value);
             endEntry();
             return this;
@@ -108,6 +150,10 @@ public final class StateWriter implements AutoCloseable {
     public StateWriter putDouble(String key, double value) {
         try {
             startEntry(key, StateFormat.DOUBLE);
+            if (memory != null) {
+                memory.put(key, value);
+                return this;
+            }
             out.writeDouble(value);
             endEntry();
             return this;
@@ -119,6 +165,10 @@ public final class StateWriter implements AutoCloseable {
     public StateWriter putString(String key, String value) {
         try {
             startEntry(key, StateFormat.STRING);
+            if (memory != null) {
+                memory.put(key, value);
+                return this;
+            }
             out.writeUTF(value);
             endEntry();
             return this;
@@ -137,6 +187,9 @@ public final class StateWriter implements AutoCloseable {
         if (key.isEmpty()) {
             throw new IllegalArgumentException("state keys must not be empty");
         }
+        if (memory != null) {
+            return;
+        }
         record.reset();
         out.writeUTF(key);
         out.writeByte(kind);
@@ -149,6 +202,9 @@ public final class StateWriter implements AutoCloseable {
             return;
         }
         closed = true;
+        if (memory != null) {
+            return;
+        }
         try {
             out.writeUTF("");
             out.writeByte(StateFormat.END);

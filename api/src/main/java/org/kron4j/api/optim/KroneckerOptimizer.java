@@ -1,7 +1,6 @@
 package org.kron4j.api.optim;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -225,7 +224,7 @@ public final class KroneckerOptimizer {
         }
         // statistics and refresh steps change the store before the chain runs: keep the state in
         // memory so that a rejection or an exception from a block puts every byte back
-        byte[] before = statisticsStep || isRefreshStep() ? stateBytes() : null;
+        StateReader before = statisticsStep || isRefreshStep() ? snapshot() : null;
         try {
             return guardedStep(capture, statisticsStep, before);
         } catch (IllegalArgumentException | IllegalStateException e) {
@@ -239,13 +238,13 @@ public final class KroneckerOptimizer {
         }
     }
 
-    private void rollBack(byte[] before) {
+    private void rollBack(StateReader before) {
         if (before != null) {
-            restore(new ByteArrayInputStream(before));
+            apply(before);
         }
     }
 
-    private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, byte[] before) {
+    private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before) {
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
@@ -418,14 +417,26 @@ public final class KroneckerOptimizer {
      */
     public void save(OutputStream out, Consumer<StateWriter> extra) {
         try (StateWriter writer = new StateWriter(out)) {
-            writer.putString("variant", variant.name());
-            writer.putString("model", model.layers().toString());
-            writer.putLong("step", step);
-            writer.putDouble("learningRate", learningRate);
-            writer.putDouble("damping", damping);
-            store.write(writer, "store/");
+            write(writer);
             extra.accept(writer);
         }
+    }
+
+    private void write(StateWriter writer) {
+        writer.putString("variant", variant.name());
+        writer.putString("model", model.layers().toString());
+        writer.putLong("step", step);
+        writer.putDouble("learningRate", learningRate);
+        writer.putDouble("damping", damping);
+        store.write(writer, "store/");
+    }
+
+    /** The whole state copied in memory (native copies, no encoding), for rolling a step back. */
+    private StateReader snapshot() {
+        StateWriter writer = StateWriter.inMemory();
+        write(writer);
+        writer.close();
+        return writer.toReader();
     }
 
     /** {@link #save} to a file, atomically ({@link AtomicFiles}): the file is never left half written. */
@@ -466,17 +477,21 @@ public final class KroneckerOptimizer {
             throw new CheckpointFormatException("the checkpoint is for another model: " + reader.getString("model")
                     + ", this optimizer's is " + model.layers());
         }
-        byte[] before = stateBytes();
+        StateReader before = snapshot();
         try {
-            store.read(reader, "store/");
-            step = reader.getLong("step");
-            learningRate = reader.getDouble("learningRate");
-            damping = reader.getDouble("damping");
+            apply(reader);
             extra.accept(reader);
         } catch (RuntimeException e) {
-            restore(new ByteArrayInputStream(before));
+            apply(before);
             throw e;
         }
+    }
+
+    private void apply(StateReader reader) {
+        store.read(reader, "store/");
+        step = reader.getLong("step");
+        learningRate = reader.getDouble("learningRate");
+        damping = reader.getDouble("damping");
     }
 
     /** {@link #restore(InputStream)} from a file written by {@link #save(Path)}. */
