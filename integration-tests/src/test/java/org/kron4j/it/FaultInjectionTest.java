@@ -254,7 +254,7 @@ class FaultInjectionTest {
             List<INDArray> targets = new ArrayList<>();
             List<String> names = new ArrayList<>();
             for (LayerCapture layer : capture.layers()) {
-                layer.fields().forEach((field, value) -> {
+                new TreeMap<>(layer.fields()).forEach((field, value) -> { // enum order: reproducible picks
                     if (field != CaptureField.PARAMETERS && value.length() > 0) { // parameters are the MLP's own
                         targets.add(value);
                         names.add(field.name());
