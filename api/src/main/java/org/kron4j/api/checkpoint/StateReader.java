@@ -35,6 +35,7 @@ public final class StateReader {
 
     private final Map<String, Object> entries;
     private final int version;
+    private boolean inMemory;
 
     private StateReader(Map<String, Object> entries, int version) {
         this.entries = entries;
@@ -194,7 +195,26 @@ public final class StateReader {
     static StateReader inMemory(Map<String, Object> written) {
         Map<String, Object> entries = new LinkedHashMap<>();
         written.forEach((key, value) -> entries.put(key, value == null ? NullArray.INSTANCE : value));
-        return new StateReader(Collections.unmodifiableMap(entries), StateFormat.VERSION);
+        StateReader reader = new StateReader(Collections.unmodifiableMap(entries), StateFormat.VERSION);
+        reader.inMemory = true;
+        return reader;
+    }
+
+    /**
+     * Frees the off-heap memory of the arrays of an in-memory state now, instead of whenever the
+     * collector runs (a snapshot of a large optimizer is tens of megabytes). Only for states of
+     * {@link StateWriter#inMemory()} whose arrays were copied out, as the restore paths do; the
+     * reader must not be used afterwards. A no-op for states read from a stream.
+     */
+    public void release() {
+        if (!inMemory) {
+            return;
+        }
+        for (Object value : entries.values()) {
+            if (value instanceof INDArray array && array.closeable()) {
+                array.close();
+            }
+        }
     }
 
     /** The format version the state was written in. */

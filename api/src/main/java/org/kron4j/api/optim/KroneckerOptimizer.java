@@ -235,6 +235,10 @@ public final class KroneckerOptimizer {
             failedSteps++;
             LOG.error("step {}: a block failed; the step is skipped and the optimizer state put back", step, e);
             return skip("a block failed: " + e);
+        } finally {
+            if (before != null) {
+                before.release();
+            }
         }
     }
 
@@ -484,6 +488,8 @@ public final class KroneckerOptimizer {
         } catch (RuntimeException e) {
             apply(before);
             throw e;
+        } finally {
+            before.release();
         }
     }
 
