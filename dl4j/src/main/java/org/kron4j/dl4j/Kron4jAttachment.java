@@ -73,6 +73,14 @@ public final class Kron4jAttachment implements AutoCloseable {
         return listener.diagnostics();
     }
 
+    /**
+     * The scalars of the last kron4j step (loss, damping λ, reduction ratio ρ, step size α,
+     * momentum μ), as {@code StepResult.diagnostics()} returned them; null before the first step.
+     */
+    public org.kron4j.api.optim.StepDiagnostics lastStepDiagnostics() {
+        return listener.lastStep();
+    }
+
     /** True while the listener is still among the network's listeners and {@link #detach()} was not called. */
     public boolean isAttached() {
         return !detached && network.getListeners() != null && network.getListeners().contains(listener);

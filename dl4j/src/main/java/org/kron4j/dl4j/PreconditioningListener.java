@@ -8,6 +8,7 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.optim.StepDiagnostics;
 import org.kron4j.api.optim.StepResult;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -40,6 +41,7 @@ final class PreconditioningListener extends BaseTrainingListener {
     private String lastSkipReason;
     private long statisticsNanos;
     private long optimizerNanos;
+    private StepDiagnostics lastStep;
 
     PreconditioningListener(MultiLayerNetwork network, KroneckerOptimizer optimizer, List<ParameterBlock> blocks,
             StatisticsPass pass, LearningRateSource learningRate, Random random) {
@@ -84,6 +86,7 @@ final class PreconditioningListener extends BaseTrainingListener {
         ModelCapture capture = pass.capture(gradient, x, y, plan, random);
         long captured = System.nanoTime();
         StepResult result = optimizer.step(capture);
+        lastStep = result.diagnostics();
         if (result.applied()) {
             for (int i = 0; i < blocks.size(); i++) {
                 blocks.get(i).write(gradient, result.directions().get(i), batch);
@@ -101,6 +104,11 @@ final class PreconditioningListener extends BaseTrainingListener {
         long done = System.nanoTime();
         statisticsNanos += captured - start;
         optimizerNanos += done - captured;
+    }
+
+    /** The diagnostics of the last kron4j step; null before the first. */
+    StepDiagnostics lastStep() {
+        return lastStep;
     }
 
     KroneckerOptimizer optimizer() {

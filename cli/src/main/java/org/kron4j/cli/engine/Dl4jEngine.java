@@ -159,6 +159,16 @@ public final class Dl4jEngine implements TrainingEngine {
         }
 
         @Override
+        public org.kron4j.api.optim.StepDiagnostics lastDiagnostics() {
+            return attachment == null ? null : attachment.lastStepDiagnostics();
+        }
+
+        @Override
+        public java.util.Map<String, org.kron4j.api.DampingInUse> dampingInUse() {
+            return attachment == null ? java.util.Map.of() : attachment.diagnostics().dampingInUse();
+        }
+
+        @Override
         public void close() {
             if (attachment != null) {
                 attachment.detach();
