@@ -79,7 +79,7 @@ public final class ListCommand implements Callable<Integer> {
         out.println("models (kron4j ablate --model): MLP widths such as 64-128-128-10 (tanh by default, softmax "
                 + "cross-entropy), 'autoencoder' (d-1000-500-250-30 mirrored, sigmoid, linear code layer, sigmoid "
                 + "cross-entropy), 'autoencoder:256-64-16'");
-        out.println("engines (kron4j ablate --engine): dl4j (default), testkit");
+        out.println("engines (kron4j ablate --engine): dl4j (default), reference (formerly testkit)");
         return Kron4jCommand.OK;
     }
 

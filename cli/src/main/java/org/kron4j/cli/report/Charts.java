@@ -1,0 +1,113 @@
+package org.kron4j.cli.report;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.util.Locale;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/**
+ * What loss.png and damping.png share: the chart style, the palette, and a y axis that is
+ * labelled at any scale. XChart's logarithmic axis labels decades only, so a curve that stays
+ * within one decade (an autoencoder's loss between 100 and 250) got a single tick label; here
+ * data spanning at most {@value #LINEAR_SPAN}× is drawn on a linear axis with explicit bounds and
+ * a tick format precise enough for its step, and wider data on a logarithmic axis with ticks at
+ * 1…9 × 10ᵏ, not decades only.
+ */
+final class Charts {
+    static final int WIDTH = 760;
+    static final int HEIGHT = 520;
+    /** Largest max/min ratio drawn on a linear axis. */
+    static final double LINEAR_SPAN = 30;
+    /** Longest chart title; XChart does not wrap titles, so longer ones are cut with an ellipsis. */
+    static final int MAX_TITLE = 72;
+    static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
+        new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+        new Color(0xbcbd22), new Color(0x17becf)};
+
+    private Charts() {
+    }
+
+    /** The y axis of positive data in [min, max]: linear with bounds and a decimal pattern, or logarithmic. */
+    record YAxis(boolean logarithmic, double min, double max, String pattern) {
+    }
+
+    static YAxis yAxis(double min, double max) {
+        if (!(min > 0) || !Double.isFinite(max) || max < min) {
+            return new YAxis(false, 0, 1, "0.0");
+        }
+        if (max / min > LINEAR_SPAN) {
+            return new YAxis(true, Math.pow(10, Math.floor(Math.log10(min))),
+                    Math.pow(10, Math.ceil(Math.log10(max))), null);
+        }
+        double span = max - min;
+        if (span <= 0) {
+            span = Math.abs(max) * 0.1;
+        }
+        double unit = Math.pow(10, Math.floor(Math.log10(span)));
+        double lower = Math.max(0, Math.floor((min - 0.05 * span) / unit) * unit);
+        double upper = Math.ceil((max + 0.05 * span) / unit) * unit;
+        // ticks fall near unit / 2 apart: one decimal below the unit's
+        int decimals = (int) Math.max(0, -Math.floor(Math.log10(unit)) + 1);
+        String pattern = decimals == 0 ? "#,##0" : "#,##0." + "0".repeat(decimals);
+        return new YAxis(false, lower, upper, pattern);
+    }
+
+    static XYChart chart(String title, String xAxis, String yAxis) {
+        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(shorten(title)).xAxisTitle(xAxis)
+                .yAxisTitle(yAxis).build();
+        Styler styler = chart.getStyler();
+        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+        chart.getStyler().setMarkerSize(0);
+        chart.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        styler.setChartBackgroundColor(Color.WHITE);
+        styler.setAntiAlias(true);
+        return chart;
+    }
+
+    /** Applies the y axis for data within [min, max]. */
+    static YAxis scale(XYChart chart, double min, double max) {
+        YAxis axis = yAxis(min, max);
+        var styler = chart.getStyler();
+        styler.setYAxisLogarithmic(axis.logarithmic());
+        if (axis.logarithmic()) {
+            styler.setYAxisLogarithmicDecadeOnly(false);
+        } else {
+            styler.setYAxisMin(axis.min());
+            styler.setYAxisMax(axis.max());
+            styler.setYAxisDecimalPattern(axis.pattern());
+        }
+        return axis;
+    }
+
+    static String shorten(String title) {
+        return title.length() <= MAX_TITLE ? title : title.substring(0, MAX_TITLE - 1) + "…";
+    }
+
+    static void style(XYSeries series, Color colour) {
+        series.setMarker(SeriesMarkers.NONE);
+        series.setLineColor(colour);
+        series.setLineStyle(new BasicStroke(2f));
+    }
+
+    /** "784-1000-500-250-30-250-500-1000-784" → "784-1000-500-250-30 (mirrored)" for autoencoders. */
+    static String model(org.kron4j.cli.engine.ModelShape model) {
+        if (!model.isAutoencoder()) {
+            return model.widths();
+        }
+        int[] sizes = model.sizes();
+        StringBuilder sb = new StringBuilder("autoencoder ");
+        for (int i = 0; i <= sizes.length / 2; i++) {
+            sb.append(i == 0 ? "" : "-").append(sizes[i]);
+        }
+        return sb.toString();
+    }
+
+    static String seeds(int n) {
+        return String.format(Locale.ROOT, "%d seed%s", n, n == 1 ? "" : "s");
+    }
+}
