@@ -16,7 +16,7 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * within one decade (an autoencoder's loss between 100 and 250) got a single tick label; here
  * data spanning at most {@value #LINEAR_SPAN}× is drawn on a linear axis with explicit bounds and
  * a tick format precise enough for its step, and wider data on a logarithmic axis with ticks at
- * 1…9 × 10ᵏ, not decades only.
+ * 1…9 × 10ᵏ, not decades only, in plain decimals.
  */
 final class Charts {
     static final int WIDTH = 760;
@@ -41,17 +41,20 @@ final class Charts {
             return new YAxis(false, 0, 1, "0.0");
         }
         if (max / min > LINEAR_SPAN) {
+            int decimals = (int) Math.max(0, -Math.floor(Math.log10(min)));
             return new YAxis(true, Math.pow(10, Math.floor(Math.log10(min))),
-                    Math.pow(10, Math.ceil(Math.log10(max))), null);
+                    Math.pow(10, Math.ceil(Math.log10(max))), decimals == 0 ? "#,##0" : "#,##0." + "#".repeat(decimals));
         }
         double span = max - min;
         if (span <= 0) {
             span = Math.abs(max) * 0.1;
         }
-        double unit = Math.pow(10, Math.floor(Math.log10(span)));
-        double lower = Math.max(0, Math.floor((min - 0.05 * span) / unit) * unit);
-        double upper = Math.ceil((max + 0.05 * span) / unit) * unit;
-        // ticks fall near unit / 2 apart: one decimal below the unit's
+        // a nice step (1, 2 or 5 × 10ᵏ) giving about 5 to 10 intervals; bounds on multiples of it
+        double decade = Math.pow(10, Math.floor(Math.log10(span / 5)));
+        double unit = span / decade <= 10 ? decade : span / decade <= 20 ? 2 * decade : 5 * decade;
+        double lower = Math.max(0, Math.floor((min - 0.02 * span) / unit) * unit);
+        double upper = Math.ceil((max + 0.02 * span) / unit) * unit;
+        // XChart may place ticks at half the step: one decimal more than the step needs
         int decimals = (int) Math.max(0, -Math.floor(Math.log10(unit)) + 1);
         String pattern = decimals == 0 ? "#,##0" : "#,##0." + "0".repeat(decimals);
         return new YAxis(false, lower, upper, pattern);
@@ -74,12 +77,12 @@ final class Charts {
         YAxis axis = yAxis(min, max);
         var styler = chart.getStyler();
         styler.setYAxisLogarithmic(axis.logarithmic());
+        styler.setYAxisDecimalPattern(axis.pattern());
         if (axis.logarithmic()) {
             styler.setYAxisLogarithmicDecadeOnly(false);
         } else {
             styler.setYAxisMin(axis.min());
             styler.setYAxisMax(axis.max());
-            styler.setYAxisDecimalPattern(axis.pattern());
         }
         return axis;
     }
