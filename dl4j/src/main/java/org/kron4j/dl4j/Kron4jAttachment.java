@@ -73,15 +73,16 @@ public final class Kron4jAttachment implements AutoCloseable {
         return listener.diagnostics();
     }
 
+    /** True while the listener is still among the network's listeners and {@link #detach()} was not called. */
     /**
-     * The scalars of the last kron4j step (loss, damping λ, reduction ratio ρ, step size α,
-     * momentum μ), as {@code StepResult.diagnostics()} returned them; null before the first step.
+     * The optimizer's result of the last DL4J iteration (its {@code diagnostics()}: loss, damping λ,
+     * reduction ratio ρ, learning rate α, momentum μ); empty before the first. Its arrays are
+     * kron4j's layout ([Wᵀ | b] per dense layer) and valid until the next iteration.
      */
-    public org.kron4j.api.optim.StepDiagnostics lastStepDiagnostics() {
+    public java.util.Optional<org.kron4j.api.optim.StepResult> lastStep() {
         return listener.lastStep();
     }
 
-    /** True while the listener is still among the network's listeners and {@link #detach()} was not called. */
     public boolean isAttached() {
         return !detached && network.getListeners() != null && network.getListeners().contains(listener);
     }

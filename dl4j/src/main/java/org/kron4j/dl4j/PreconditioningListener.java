@@ -8,7 +8,6 @@ import org.deeplearning4j.optimize.api.BaseTrainingListener;
 import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.optim.KroneckerOptimizer;
-import org.kron4j.api.optim.StepDiagnostics;
 import org.kron4j.api.optim.StepResult;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -39,9 +38,9 @@ final class PreconditioningListener extends BaseTrainingListener {
     private long statisticsSteps;
     private long refreshSteps;
     private String lastSkipReason;
+    private StepResult lastResult;
     private long statisticsNanos;
     private long optimizerNanos;
-    private StepDiagnostics lastStep;
 
     PreconditioningListener(MultiLayerNetwork network, KroneckerOptimizer optimizer, List<ParameterBlock> blocks,
             StatisticsPass pass, LearningRateSource learningRate, Random random) {
@@ -86,7 +85,7 @@ final class PreconditioningListener extends BaseTrainingListener {
         ModelCapture capture = pass.capture(gradient, x, y, plan, random);
         long captured = System.nanoTime();
         StepResult result = optimizer.step(capture);
-        lastStep = result.diagnostics();
+        lastResult = result;
         if (result.applied()) {
             for (int i = 0; i < blocks.size(); i++) {
                 blocks.get(i).write(gradient, result.directions().get(i), batch);
@@ -106,9 +105,8 @@ final class PreconditioningListener extends BaseTrainingListener {
         optimizerNanos += done - captured;
     }
 
-    /** The diagnostics of the last kron4j step; null before the first. */
-    StepDiagnostics lastStep() {
-        return lastStep;
+    java.util.Optional<StepResult> lastStep() {
+        return java.util.Optional.ofNullable(lastResult);
     }
 
     KroneckerOptimizer optimizer() {

@@ -160,7 +160,8 @@ public final class Dl4jEngine implements TrainingEngine {
 
         @Override
         public org.kron4j.api.optim.StepDiagnostics lastDiagnostics() {
-            return attachment == null ? null : attachment.lastStepDiagnostics();
+            return attachment == null ? null
+                    : attachment.lastStep().map(org.kron4j.api.optim.StepResult::diagnostics).orElse(null);
         }
 
         @Override
