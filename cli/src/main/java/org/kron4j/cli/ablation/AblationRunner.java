@@ -20,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * initialised network for the same fixed step budget.
  *
  * <p><b>Fairness.</b> For a seed every method starts from the same initial weights (the engine
- * seeds the initialisation with it) and sees the same batches: {@code batchSize} rows drawn
- * uniformly with replacement from {@code new java.util.Random(seed)}, as in the test kit's
+ * seeds the initialisation with it) and sees the same batches: as many rows as the batch schedule says
+ * (drawn uniformly with replacement from {@code new java.util.Random(seed)}), as in kron4j-reference's
  * {@code TrainingRun}. Runs are interleaved seed by seed so that a slow patch of a shared machine
  * does not hit one method only, and every method takes a few untimed warm-up steps first (JIT,
  * ND4J's first kernel calls), which also proves each one can train the model before anything is
