@@ -79,8 +79,9 @@ public final class Dl4jEngine implements TrainingEngine {
             };
         } else if (wholeUpdate(method.config())) {
             // the adaptive step computes the whole update (λ, α, μ): DL4J's updater must pass it through
+            // μ is the quadratic model's (a momentum setting is refused by the adapter)
             updater = new NoOp();
-            kron4j = method.config(learningRate);
+            kron4j = method.config(learningRate).without(OptimizerSettings.MOMENTUM);
         } else {
             updater = nesterov(learningRate, method.config().get(OptimizerSettings.MOMENTUM));
             // learning rate and momentum are DL4J's updater's; every other setting goes to kron4j

@@ -15,14 +15,16 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * labelled at any scale. XChart's logarithmic axis labels decades only, so a curve that stays
  * within one decade (an autoencoder's loss between 100 and 250) got a single tick label; here
  * data spanning at most {@value #LINEAR_SPAN}× is drawn on a linear axis with explicit bounds and
- * a tick format precise enough for its step, and wider data on a logarithmic axis with ticks at
- * 1…9 × 10ᵏ, not decades only, in plain decimals.
+ * a tick format precise enough for its step, and wider data on a logarithmic axis in plain decimals,
+ * with ticks at 1…9 × 10ᵏ up to a span of {@value #DECADES_ONLY_SPAN}× and at decades beyond.
  */
 final class Charts {
     static final int WIDTH = 760;
     static final int HEIGHT = 520;
     /** Largest max/min ratio drawn on a linear axis. */
     static final double LINEAR_SPAN = 30;
+    /** Smallest max/min ratio whose logarithmic axis is labelled at decades only. */
+    static final double DECADES_ONLY_SPAN = 1e4;
     /** Longest chart title; XChart does not wrap titles, so longer ones are cut with an ellipsis. */
     static final int MAX_TITLE = 72;
     static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
@@ -67,6 +69,7 @@ final class Charts {
         chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
         chart.getStyler().setMarkerSize(0);
         chart.getStyler().setChartTitleFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        chart.getStyler().setXAxisTickMarkSpacingHint(90); // step numbers up to 5 digits without overlap
         styler.setChartBackgroundColor(Color.WHITE);
         styler.setAntiAlias(true);
         return chart;
@@ -79,7 +82,8 @@ final class Charts {
         styler.setYAxisLogarithmic(axis.logarithmic());
         styler.setYAxisDecimalPattern(axis.pattern());
         if (axis.logarithmic()) {
-            styler.setYAxisLogarithmicDecadeOnly(false);
+            // 1…9 × 10ᵏ ticks crowd over many decades; beyond four decades, decades alone give three labels or more
+            styler.setYAxisLogarithmicDecadeOnly(max / min > DECADES_ONLY_SPAN);
         } else {
             styler.setYAxisMin(axis.min());
             styler.setYAxisMax(axis.max());

@@ -16,7 +16,7 @@ import org.kron4j.cli.ablation.Stats;
  * damping.png: the damping λ each kron4j variant used at every step (its chosen learning rate,
  * median over seeds, up to the last step every seed reached), from the steps' diagnostics. Constant
  * lines for fixed damping; the Levenberg-Marquardt rule's trajectory for adaptive damping. Methods
- * that report no damping (the baselines) are left out.
+ * without a damping setting (the baselines, Shampoo) are left out.
  */
 public final class DampingPlot {
     private DampingPlot() {
@@ -39,6 +39,9 @@ public final class DampingPlot {
         double hi = 0;
         int colour = 0;
         for (AblationResult.MethodRuns m : result.methods()) {
+            if (!hasDamping(m)) {
+                continue;
+            }
             double[][] curve = curve(m.chosen().runs());
             if (curve[0].length == 0) {
                 continue;
@@ -58,6 +61,11 @@ public final class DampingPlot {
         }
         Charts.scale(chart, lo, hi);
         return chart;
+    }
+
+    /** Whether the method has a damping setting (the K-FAC family; not Shampoo, not the baselines). */
+    static boolean hasDamping(AblationResult.MethodRuns m) {
+        return !m.method().isBaseline() && m.method().settings().containsKey("damping");
     }
 
     /**

@@ -195,7 +195,7 @@ public final class ReportWriter {
     /** The damping section: λ over the steps per kron4j method, and any raise by the store's fallback chain. */
     private static void damping(StringBuilder md, AblationResult result) {
         List<AblationResult.MethodRuns> variants = result.methods().stream()
-                .filter(m -> !m.method().isBaseline()).toList();
+                .filter(DampingPlot::hasDamping).toList();
         if (variants.isEmpty()) {
             return;
         }

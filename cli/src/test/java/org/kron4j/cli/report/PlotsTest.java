@@ -101,6 +101,14 @@ class PlotsTest {
         assertThat(bySteps.getStyler().isYAxisLogarithmic()).isTrue();
         List<String> labels = yTickLabels(bySteps);
         assertThat(labels.stream().filter(l -> !l.isBlank()).distinct().count()).as(labels.toString())
+                .isGreaterThanOrEqualTo(3);
+        assertThat(labels).contains("1,000", "10,000");
+        XYChart narrower = Charts.chart("t", "x", "y"); // 40×: ticks between the decades too
+        narrower.addSeries("s", new double[] {1, 2, 3}, new double[] {400, 60, 10});
+        Charts.scale(narrower, 10, 400);
+        assertThat(narrower.getStyler().isYAxisLogarithmic()).isTrue();
+        assertThat(narrower.getStyler().isYAxisLogarithmicDecadeOnly()).isFalse();
+        assertThat(yTickLabels(narrower).stream().filter(l -> !l.isBlank()).distinct().count())
                 .isGreaterThanOrEqualTo(4);
     }
 
