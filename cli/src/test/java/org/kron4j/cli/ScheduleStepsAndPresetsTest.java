@@ -139,6 +139,24 @@ class ScheduleStepsAndPresetsTest {
     }
 
     @Test
+    void schedule_onTheDl4jEngine_trainsEveryStepAtItsScheduledBatch() throws IOException {
+        Path dl4j = tmp.resolve("dl4j-schedule");
+        Cli.Result r = Cli.run("ablate", "--quiet", "--data", "iris", "--variants", "kfac;sgd:learningRate=0.1",
+                "--seeds", "1", "--steps", "6", "--window", "2", "--batch", "8..32@4", "--out", dl4j.toString());
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        int[] expectedBatch = {8, 11, 16, 23, 32, 32};
+        List<Map<String, String>> rows = AblateCommandTest.csv(dl4j.resolve("steps.csv"));
+        assertThat(rows).hasSize(2 * 6);
+        for (Map<String, String> row : rows) {
+            assertThat(Integer.parseInt(row.get("batch_size"))).as(row.toString())
+                    .isEqualTo(expectedBatch[Integer.parseInt(row.get("step")) - 1]);
+            assertThat(Double.parseDouble(row.get("loss"))).as(row.toString()).isPositive().isFinite();
+        }
+        assertThat(rows).filteredOn(row -> row.get("method").equals("kfac"))
+                .allSatisfy(row -> assertThat(Double.parseDouble(row.get("damping"))).isPositive());
+    }
+
+    @Test
     void engine_formerNameTestkit_isAcceptedAsReferenceWithALine() throws IOException {
         assertThat(result.exitCode()).as(result.toString()).isZero();
         assertThat(result.err()).contains("engine 'testkit' is now called 'reference'");
