@@ -132,6 +132,15 @@ public final class Kron4jAttachment implements AutoCloseable {
     }
 
     /** True while the listener is still among the network's listeners and {@link #detach()} was not called. */
+    /**
+     * The optimizer's result of the last DL4J iteration (its {@code diagnostics()}: loss, damping λ,
+     * reduction ratio ρ, learning rate α, momentum μ); empty before the first. Its arrays are
+     * kron4j's layout ([Wᵀ | b] per dense layer) and valid until the next iteration.
+     */
+    public java.util.Optional<org.kron4j.api.optim.StepResult> lastStep() {
+        return listener.lastStep();
+    }
+
     public boolean isAttached() {
         return !detached && network.getListeners() != null && network.getListeners().contains(listener);
     }

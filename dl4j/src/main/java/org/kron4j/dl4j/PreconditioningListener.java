@@ -38,6 +38,7 @@ final class PreconditioningListener extends BaseTrainingListener {
     private long statisticsSteps;
     private long refreshSteps;
     private String lastSkipReason;
+    private StepResult lastResult;
     private long statisticsNanos;
     private long optimizerNanos;
 
@@ -84,6 +85,7 @@ final class PreconditioningListener extends BaseTrainingListener {
         ModelCapture capture = pass.capture(gradient, x, y, plan, random);
         long captured = System.nanoTime();
         StepResult result = optimizer.step(capture);
+        lastResult = result;
         if (result.applied()) {
             for (int i = 0; i < blocks.size(); i++) {
                 blocks.get(i).write(gradient, result.directions().get(i), batch);
@@ -101,6 +103,10 @@ final class PreconditioningListener extends BaseTrainingListener {
         long done = System.nanoTime();
         statisticsNanos += captured - start;
         optimizerNanos += done - captured;
+    }
+
+    java.util.Optional<StepResult> lastStep() {
+        return java.util.Optional.ofNullable(lastResult);
     }
 
     KroneckerOptimizer optimizer() {
