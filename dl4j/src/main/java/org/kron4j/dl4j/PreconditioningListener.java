@@ -38,6 +38,7 @@ final class PreconditioningListener extends BaseTrainingListener {
     private long statisticsSteps;
     private long refreshSteps;
     private String lastSkipReason;
+    private StepResult lastResult;
     private long statisticsNanos;
     private long optimizerNanos;
 
@@ -84,6 +85,7 @@ final class PreconditioningListener extends BaseTrainingListener {
         ModelCapture capture = pass.capture(gradient, x, y, plan, random);
         long captured = System.nanoTime();
         StepResult result = optimizer.step(capture);
+        lastResult = result;
         if (result.applied()) {
             for (int i = 0; i < blocks.size(); i++) {
                 blocks.get(i).write(gradient, result.directions().get(i), batch);
@@ -103,8 +105,22 @@ final class PreconditioningListener extends BaseTrainingListener {
         optimizerNanos += done - captured;
     }
 
+    java.util.Optional<StepResult> lastStep() {
+        return java.util.Optional.ofNullable(lastResult);
+    }
+
     KroneckerOptimizer optimizer() {
         return optimizer;
+    }
+
+    /** The sampling generator's position: its root and node states. */
+    long[] samplingState() {
+        return new long[] {random.rootState(), random.nodeState()};
+    }
+
+    /** Puts the sampling generator at a position {@link #samplingState} returned. */
+    void restoreSamplingState(long rootState, long nodeState) {
+        random.setStates(rootState, nodeState);
     }
 
     Dl4jDiagnostics diagnostics() {
