@@ -20,8 +20,7 @@ import org.kron4j.core.KfacBlock;
 import org.kron4j.core.KroneckerFactors;
 import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.reference.train.StepFunction;
-import org.kron4j.testkit.baseline.Adam;
-import org.kron4j.testkit.baseline.SgdMomentum;
+import org.kron4j.reference.train.FirstOrderRule;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
 
@@ -80,8 +79,8 @@ public final class StepTimeBenchmark {
             INDArray[] data = shape.data(1);
             Batches batches = new Batches(data[0], data[1], batch, 16, 7);
             List<Method> methods = new ArrayList<>();
-            methods.add(new Method("sgd (μ=0.9)", shape.network(1), new SgdMomentum(0.01, 0.9), null));
-            methods.add(new Method("adam", shape.network(1), new Adam(1e-3), null));
+            methods.add(new Method("sgd (μ=0.9)", shape.network(1), FirstOrderRule.heavyBall(0.01, 0.9), null));
+            methods.add(new Method("adam", shape.network(1), FirstOrderRule.adam(1e-3), null));
             for (OptimizerConfig config : variants) {
                 ReferenceMlp net = shape.network(1);
                 KroneckerOptimizer optimizer = KroneckerOptimizer.builder(config.with(OptimizerSettings.LEARNING_RATE,

@@ -11,7 +11,11 @@ import org.kron4j.cli.data.DataCatalog;
 import org.kron4j.cli.data.TrainingData;
 import org.kron4j.cli.engine.Dl4jEngine;
 import org.kron4j.cli.engine.ModelShape;
-import org.kron4j.cli.engine.TestkitEngine;
+import org.kron4j.cli.engine.ReferenceEngine;
+import org.kron4j.cli.ablation.BatchSchedule;
+import org.kron4j.cli.ablation.Study;
+import org.kron4j.cli.report.DampingPlot;
+import org.kron4j.cli.report.StepsCsv;
 import org.kron4j.cli.engine.TrainingEngine;
 import org.kron4j.cli.report.LossPlot;
 import org.kron4j.cli.report.OutputFolder;
@@ -45,20 +49,24 @@ import picocli.CommandLine.Model.CommandSpec;
                     + "on several seeds (same initial weights and batches per seed), steps and seconds to a training-"
                     + "loss target, final training loss, test accuracy, step time and factor memory.",
             "",
-            "Without options it runs the embedded default: digits (UCI, bundled), a DL4J MLP 64-128-128-10 with tanh "
-                    + "and softmax, batch 256, the variants kfac, ekfac, kfra and shampoo (those on the class path) and "
-                    + "DL4J's sgd (Nesterov momentum 0.9) and adam, each baseline with a learning-rate sweep, seeds "
-                    + "1,2,3, " + AblationConfig.DEFAULT_STEPS + " steps (about 2 minutes on 2 cores).",
+            "Without options it runs the default study (--study " + "digits-classifier" + "): digits (UCI, bundled), "
+                    + "a DL4J MLP 64-128-128-10 with tanh and softmax, batch 256, the variants kfac, ekfac, kfra and "
+                    + "shampoo (those on the class path) at the library defaults and DL4J's sgd (Nesterov momentum 0.9) "
+                    + "and adam, each baseline with a learning-rate sweep, seeds 1,2,3, " + AblationConfig.DEFAULT_STEPS
+                    + " steps (about 2 minutes on 2 cores).",
             "",
             "Writes into --out (default results/<timestamp>/, never over an existing folder): results.csv (one row "
-                    + "per method and seed), report.md (medians, winners, settings), loss.png (loss vs steps and vs "
-                    + "seconds), config.json (every setting; rerun with --config).",
+                    + "per method and seed), steps.csv (per step: batch size, loss, damping λ, reduction ratio ρ, step "
+                    + "size α, momentum μ), report.md (medians, winners, damping, settings), loss.png (loss vs steps and "
+                    + "vs seconds), damping.png (λ vs steps), config.json (every setting; rerun with --config).",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
             "  kron4j ablate --variants \"kfac;kfac:damping=0.01,label=kfac-low;sgd\" --seeds 1..5",
-            "  kron4j ablate --data mnist --model autoencoder --steps 300 --target 100",
-            "  kron4j ablate --engine testkit --data iris --steps 60",
+            "  kron4j ablate --data mnist --model autoencoder --steps 1000 --target 120",
+            "  kron4j ablate --data mnist --model autoencoder --batch 1000..60000@500 --variants \"kfac;adam\"",
+            "  kron4j ablate --study digits-autoencoder",
+            "  kron4j ablate --engine reference --data iris --steps 60",
             "  kron4j ablate --config results/2025-01-01T10-00-00/config.json --out results/rerun",
             "",
             "Exit codes: 0 ok, 1 the run failed, 2 bad input (one line on stderr, nothing written)."})
@@ -72,6 +80,12 @@ public final class AblateCommand implements Callable<Integer> {
     @Option(names = "--config", paramLabel = "FILE",
             description = "Rerun the ablation a config.json describes; other options given here override its fields.")
     private String configFile;
+
+    @Option(names = "--study", paramLabel = "NAME",
+            description = "A bundled problem with its data, model, batch, steps and target: digits-classifier (the "
+                    + "default when neither --data, --model nor --config is given) or digits-autoencoder "
+                    + "(64-128-64-32-8 mirrored, tanh, linear code). Other options override its fields.")
+    private String study;
 
     @Option(names = "--variants", paramLabel = "SPECS",
             description = {"Methods separated by ';', each 'name[:key=value,...]': the variants (see 'kron4j list') "
@@ -99,9 +113,12 @@ public final class AblateCommand implements Callable<Integer> {
                     + AblationConfig.DEFAULT_WINDOW + ").")
     private Integer window;
 
-    @Option(names = "--batch", paramLabel = "N", description = "Examples per step (default "
-            + AblationConfig.DEFAULT_BATCH + ").")
-    private Integer batch;
+    @Option(names = "--batch", paramLabel = "N|a..b@K",
+            description = "Examples per step (default " + AblationConfig.DEFAULT_BATCH + " for classifiers, "
+                    + AblationConfig.AUTOENCODER_BATCH + " for autoencoders), or a growth schedule a..b@K: "
+                    + "batch(k) = min(b, round(a·(b/a)^(k/K))) at step k = 0, 1, …, reaching b at step K (the K-FAC "
+                    + "paper's exponentially growing batch, e.g. 1000..60000@500).")
+    private String batch;
 
     @Option(names = "--data", paramLabel = "NAME",
             description = "digits (default), iris, wine, breast-cancer (bundled), mnist, fashion-mnist (IDX files from "
@@ -115,18 +132,18 @@ public final class AblateCommand implements Callable<Integer> {
 
     @Option(names = "--model", paramLabel = "SHAPE",
             description = "MLP widths like 64-128-128-10 (default: <features>-128-128-<classes>), 'autoencoder' "
-                    + "(d-1000-500-250-30 mirrored, sigmoid, linear code, sigmoid cross-entropy) or "
-                    + "'autoencoder:256-64-16'.")
+                    + "(d-1000-500-250-30 mirrored, tanh units, linear 30-unit code layer, sigmoid cross-entropy "
+                    + "summed over the d outputs: the set-up of Martens & Grosse 2015) or 'autoencoder:256-64-16'.")
     private String model;
 
     @Option(names = "--activation", paramLabel = "NAME",
-            description = "Hidden activation: tanh (default for MLPs), sigmoid (default for autoencoders), relu, "
-                    + "softplus, identity.")
+            description = "Hidden activation: tanh (default), sigmoid (e.g. the sigmoid autoencoder of Hinton & "
+                    + "Salakhutdinov 2006), relu, softplus, identity.")
     private String activation;
 
     @Option(names = "--engine", paramLabel = "NAME",
-            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j) or testkit "
-                    + "(kron4j's reference MLP).")
+            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j) or reference "
+                    + "(kron4j's ReferenceMlp from kron4j-reference; 'testkit', its former name, is accepted).")
     private String engine;
 
     @Option(names = "--threads", paramLabel = "N",
@@ -156,7 +173,7 @@ public final class AblateCommand implements Callable<Integer> {
             ModelShape shape = ModelShape.resolve(config.model(), config.activation(), trainingData.features(),
                     trainingData.classes(), config.data());
             TrainingEngine trainingEngine = config.engine().equals("dl4j") ? new Dl4jEngine(registry)
-                    : new TestkitEngine(registry);
+                    : new ReferenceEngine(registry);
             NativeThreads.set(config.threads());
             AblationRunner runner = new AblationRunner(config, shape, trainingData, trainingEngine);
             long start = System.nanoTime();
@@ -171,7 +188,9 @@ public final class AblateCommand implements Callable<Integer> {
                     trainingEngine.describe(), runs, wall, skipped);
             folder.write("results.csv", ResultsCsv.write(result.reportedRuns()));
             folder.write("config.json", config.toJson());
+            folder.write("steps.csv", StepsCsv.write(result.runs()));
             folder.write("loss.png", LossPlot.render(result));
+            folder.write("damping.png", DampingPlot.render(result));
             folder.write("report.md", ReportWriter.write(result, commandLine(), display(target), registry, started));
             Path written = folder.commit();
             printSummary(result, written);
@@ -185,11 +204,28 @@ public final class AblateCommand implements Callable<Integer> {
         if (configFile != null) {
             base = AblationConfig.read(WorkingDirectory.resolve(configFile), registry);
         }
-        String dataName = data != null ? DataCatalog.canonical(data) : base != null ? base.data() : "digits";
-        String modelText = model != null ? model.trim() : base != null ? base.model() : null;
+        Study chosen = null;
+        if (study != null) {
+            if (base != null) {
+                throw new BadInputException("--study and --config exclude each other: a config file names its problem");
+            }
+            chosen = Study.find(study).orElseThrow(() -> new BadInputException("unknown study '" + study + "'; known: "
+                    + String.join(", ", Study.keys())));
+        } else if (base == null && data == null && model == null) {
+            chosen = Study.DEFAULT;
+        }
+        String dataName = data != null ? DataCatalog.canonical(data) : base != null ? base.data()
+                : chosen != null ? chosen.data() : "digits";
+        String modelText = model != null ? model.trim() : base != null ? base.model()
+                : chosen != null && dataName.equals(chosen.data()) ? chosen.model() : null;
+        boolean studyApplies = chosen != null && dataName.equals(chosen.data())
+                && java.util.Objects.equals(modelText, chosen.model());
         boolean autoencoder = ModelShape.isAutoencoder(modelText);
+        if (engine != null && engine.trim().equalsIgnoreCase(ReferenceEngine.ALIAS)) {
+            parent.err().println("kron4j ablate: engine 'testkit' is now called 'reference'; using 'reference'");
+        }
         String act = activation != null ? activation.trim().toLowerCase(Locale.ROOT)
-                : base != null && model == null ? base.activation() : autoencoder ? "sigmoid" : "tanh";
+                : base != null && model == null ? base.activation() : "tanh";
         List<MethodConfig> methods;
         if (variants != null) {
             methods = MethodConfig.parseList(variants, registry, autoencoder);
@@ -213,9 +249,12 @@ public final class AblateCommand implements Callable<Integer> {
                 modelText != null ? modelText : "",
                 act,
                 engine != null ? engine.trim().toLowerCase(Locale.ROOT) : base != null ? base.engine() : "dl4j",
-                batch != null ? batch : base != null ? base.batchSize() : AblationConfig.DEFAULT_BATCH,
-                steps != null ? steps : base != null ? base.steps() : AblationConfig.DEFAULT_STEPS,
-                target != null ? target : sameKind ? base.target() : defaultTarget,
+                batch != null ? BatchSchedule.parse(batch) : base != null ? base.batch()
+                        : BatchSchedule.constant(studyApplies ? chosen.batch()
+                                : autoencoder ? AblationConfig.AUTOENCODER_BATCH : AblationConfig.DEFAULT_BATCH),
+                steps != null ? steps : base != null ? base.steps()
+                        : studyApplies ? chosen.steps() : AblationConfig.DEFAULT_STEPS,
+                target != null ? target : sameKind ? base.target() : studyApplies ? chosen.target() : defaultTarget,
                 window != null ? window : base != null ? base.window() : AblationConfig.DEFAULT_WINDOW,
                 seeds != null ? parseSeeds(seeds) : base != null ? base.seeds() : AblationConfig.DEFAULT_SEEDS,
                 base != null ? base.testFraction() : AblationConfig.DEFAULT_TEST_FRACTION,
@@ -240,7 +279,7 @@ public final class AblateCommand implements Callable<Integer> {
             default -> new int[] {784, 10};
         };
         String text = ModelShape.resolve(null, c.activation(), shape[0], shape[1], c.data()).text();
-        return new AblationConfig(c.data(), c.dataDir(), text, c.activation(), c.engine(), c.batchSize(), c.steps(),
+        return new AblationConfig(c.data(), c.dataDir(), text, c.activation(), c.engine(), c.batch(), c.steps(),
                 c.target(), c.window(), c.seeds(), c.testFraction(), c.splitSeed(), c.evalExamples(), c.threads(),
                 c.methods());
     }
@@ -311,9 +350,9 @@ public final class AblateCommand implements Callable<Integer> {
     private void printSummary(AblationResult result, Path written) {
         var stdout = parent.out();
         AblationConfig config = result.config();
-        stdout.printf(Locale.ROOT, "kron4j ablate: %s, %s, %s engine, %d steps × batch %d, seeds %s, target %s "
+        stdout.printf(Locale.ROOT, "kron4j ablate: %s, %s, %s engine, %d steps × batch %s, seeds %s, target %s "
                 + "(mean of %d batch losses), %.1f s%n", config.data(), result.model().widths(), config.engine(),
-                config.steps(), config.batchSize(), config.seeds(), ReportWriter.fmt(config.target()), config.window(),
+                config.steps(), config.batch(), config.seeds(), ReportWriter.fmt(config.target()), config.window(),
                 result.wallSeconds());
         stdout.printf(Locale.ROOT, "%-16s %10s %8s %10s %10s %12s %10s %9s %9s %10s%n", "method", "lr", "reached",
                 "steps", "seconds", "final loss", result.model().isAutoencoder() ? "test loss" : "test acc", "ms/step",
@@ -327,7 +366,8 @@ public final class AblateCommand implements Callable<Integer> {
                     r.medianMsPerStep(), r.medianCpuMsPerStep(), r.medianFactorBytes() / 1e6);
         }
         stdout.println("(medians over seeds; steps and seconds to target, '-' = not reached)");
-        stdout.println("results: " + display(written) + "/ (results.csv, report.md, loss.png, config.json)");
+        stdout.println("results: " + display(written) + "/ (results.csv, steps.csv, report.md, loss.png, damping.png, "
+                + "config.json)");
     }
 
     private static String steps(double v) {

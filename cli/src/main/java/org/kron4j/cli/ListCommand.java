@@ -77,9 +77,11 @@ public final class ListCommand implements Callable<Integer> {
         out.println("  fashion-mnist                      " + DataCatalog.status("fashion-mnist", null));
         out.println();
         out.println("models (kron4j ablate --model): MLP widths such as 64-128-128-10 (tanh by default, softmax "
-                + "cross-entropy), 'autoencoder' (d-1000-500-250-30 mirrored, sigmoid, linear code layer, sigmoid "
-                + "cross-entropy), 'autoencoder:256-64-16'");
-        out.println("engines (kron4j ablate --engine): dl4j (default), testkit");
+                + "cross-entropy), 'autoencoder' (d-1000-500-250-30 mirrored, tanh by default, linear code layer, "
+                + "sigmoid cross-entropy, batch 1000 by default), 'autoencoder:256-64-16'");
+        out.println("studies (kron4j ablate --study): " + String.join(", ", org.kron4j.cli.ablation.Study.keys())
+                + " (default " + org.kron4j.cli.ablation.Study.DEFAULT.key() + ")");
+        out.println("engines (kron4j ablate --engine): dl4j (default), reference (formerly testkit)");
         return Kron4jCommand.OK;
     }
 

@@ -21,6 +21,7 @@ import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.kron4j.api.Kron4j;
+import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
 
@@ -40,7 +41,8 @@ class ParsingTest {
 
     @Test
     void model_autoencoder_isTheClassicMirroredNetWithLinearCode() {
-        ModelShape shape = ModelShape.resolve("autoencoder", null, 784, 10, "mnist");
+        // the sigmoid autoencoder of Hinton & Salakhutdinov, now on request (the default is tanh, issue 17)
+        ModelShape shape = ModelShape.resolve("autoencoder", "sigmoid", 784, 10, "mnist");
         assertThat(shape.sizes()).containsExactly(784, 1000, 500, 250, 30, 250, 500, 1000, 784);
         assertThat(shape.activations()).containsExactly(Activation.SIGMOID, Activation.SIGMOID, Activation.SIGMOID,
                 Activation.IDENTITY, Activation.SIGMOID, Activation.SIGMOID, Activation.SIGMOID, Activation.IDENTITY);
@@ -78,7 +80,9 @@ class ParsingTest {
         assertThat(methods).extracting(MethodConfig::label).containsExactly("kfac", "kfac-2", "sgd");
         MethodConfig first = methods.get(0);
         assertThat(first.settings()).containsEntry("damping", "0.01").containsEntry("tInv", "5")
-                .containsEntry("learningRate", "0.3").containsEntry("targets", "mc_fisher");
+                // the K-FAC family's presets leave the learning rate at the library default (issue 17)
+                .containsEntry("learningRate", String.valueOf(OptimizerSettings.LEARNING_RATE.defaultValue()))
+                .containsEntry("targets", "mc_fisher");
         assertThat(first.settings().keySet()).containsAll(Kron4j.settingsOf("kfac").stream().map(s -> s.name())
                 .toList());
         assertThat(methods.get(2).learningRates()).containsExactly(0.3, 0.6, 1.0);

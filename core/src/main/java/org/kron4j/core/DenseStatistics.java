@@ -9,6 +9,7 @@ import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * A dense layer's factor statistics (Martens and Grosse 2015): {@code "A"} = Σᵢ āᵢāᵢᵀ over the
@@ -39,6 +40,40 @@ public final class DenseStatistics implements FactorStatistics {
         INDArray g = outputRows(capture);
         return BlockStatistics.of(batchSize, Map.of(KroneckerFactors.INPUT, NdArrays.rowOuterProductSum(a),
                 KroneckerFactors.OUTPUT, NdArrays.rowOuterProductSum(g)));
+    }
+
+    /** Σ_r (Q_Gᵀ g_r)^{∘2} ((Q_Aᵀ ā_{r mod B})^{∘2})ᵀ, see {@link #scalingsSum}. */
+    @Override
+    public INDArray projectedGradientSquares(LayerCapture capture, int batchSize, INDArray inputVectors,
+            INDArray outputVectors) {
+        return scalingsSum(inputRows(capture), outputRows(capture), inputVectors, outputVectors, batchSize);
+    }
+
+    /**
+     * Σ_r (Q_Gᵀ g_r)^{∘2} ((Q_Aᵀ ā_{r mod B})^{∘2})ᵀ over the R rows of the output gradients, as one
+     * product: with P_G = (G_rows Q_G)^{∘2} (R×m) and P_A = (Ā Q_A)^{∘2} (B×(n+1)), and the k = R/B
+     * row blocks of P_G summed first (they share their example's ā), the sum is P_Gᵀ P_A. A dense
+     * layer's per-example gradient is rank one, g āᵀ, so its squared projection factorises.
+     *
+     * @param inputs          ā rows, B×(n+1)
+     * @param outputGradients g rows, R×m with R a multiple of B, row r belonging to example r mod B
+     */
+    public static INDArray scalingsSum(INDArray inputs, INDArray outputGradients, INDArray inputVectors,
+            INDArray outputVectors, int batchSize) {
+        long rows = outputGradients.rows();
+        if (inputs.rows() != batchSize || rows % batchSize != 0) {
+            throw new IllegalArgumentException("expected " + batchSize + " input rows and a multiple of " + batchSize
+                    + " output-gradient rows, got " + inputs.rows() + " and " + rows);
+        }
+        long m = outputGradients.columns();
+        INDArray projectedOutputs = outputGradients.mmul(outputVectors);
+        projectedOutputs.muli(projectedOutputs);
+        if (rows > batchSize) {
+            projectedOutputs = projectedOutputs.reshape('c', rows / batchSize, batchSize, m).sum(0);
+        }
+        INDArray projectedInputs = inputs.mmul(inputVectors);
+        projectedInputs.muli(projectedInputs);
+        return Nd4j.gemm(projectedOutputs, projectedInputs, true, false);
     }
 
     /** The batch's ā rows (B×(n+1), or B×n without a bias) in storage precision. */

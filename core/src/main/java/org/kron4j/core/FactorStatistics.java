@@ -6,6 +6,7 @@ import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * How one layer kind turns a capture into the statistics of its two Kronecker factors: the only
@@ -37,4 +38,19 @@ public interface FactorStatistics {
      * estimate A and G. May add further roles, which {@link KroneckerFactors#absorb} ignores.
      */
     BlockStatistics collect(LayerCapture capture, int batchSize);
+
+    /**
+     * EKFAC's scalings sum for this step (George et al. 2018): Σ_r (Q_Gᵀ ∇W_r Q_A)^{∘2} over the
+     * capture's per-example (per output-gradient row) gradients ∇W_r, rows × columns like the
+     * gradient, computed from the same fields as {@link #collect}. Kinds whose per-example
+     * gradients are not known from the capture keep the default, which throws.
+     *
+     * @param inputVectors  Q_A, columns × columns
+     * @param outputVectors Q_G, rows × rows
+     */
+    default INDArray projectedGradientSquares(LayerCapture capture, int batchSize, INDArray inputVectors,
+            INDArray outputVectors) {
+        throw new UnsupportedOperationException(getClass().getSimpleName()
+                + " cannot form per-example gradients from its capture");
+    }
 }

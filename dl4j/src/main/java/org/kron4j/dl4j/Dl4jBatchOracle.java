@@ -67,7 +67,7 @@ final class Dl4jBatchOracle implements BatchOracle {
         Arrays.fill(blockOfLayer, -1);
         String problem = null;
         for (NetworkModel.Dl4jLayer layer : model.layers()) {
-            if (layer.role() == NetworkModel.Role.OPAQUE && problem == null) {
+            if (isOpaqueHere(layer.role()) && problem == null) {
                 problem = layer.describe() + " has no forward-mode pass in kron4j";
             }
         }
@@ -83,6 +83,12 @@ final class Dl4jBatchOracle implements BatchOracle {
         if (model.network().getMask() != null || model.network().getOutputLayer().getMaskArray() != null) {
             throw new UnsupportedOperationException("kron4j's DL4J batch oracle does not support mask arrays");
         }
+    }
+
+    /** Layers the oracle's forward-mode pass cannot go through (convolutional layers included, for now). */
+    private static boolean isOpaqueHere(NetworkModel.Role role) {
+        return role == NetworkModel.Role.OPAQUE || role == NetworkModel.Role.CONV || role == NetworkModel.Role.POOL
+                || role == NetworkModel.Role.BATCHNORM;
     }
 
     @Override
@@ -201,7 +207,7 @@ final class Dl4jBatchOracle implements BatchOracle {
                     a = layer.activation().getActivation(in.dup(), false);
                 }
                 case DROPOUT -> a = in;
-                case OPAQUE, FROZEN -> a = layer.layer().activate(in, false, workspaces);
+                case OPAQUE, FROZEN, CONV, POOL, BATCHNORM -> a = layer.layer().activate(in, false, workspaces);
             }
         }
         return pass;
@@ -242,7 +248,7 @@ final class Dl4jBatchOracle implements BatchOracle {
                         throw new IllegalStateException("unreachable: " + layer.describe() + " is above a trained layer");
                     }
                 }
-                case OPAQUE -> throw new UnsupportedOperationException(unsupported);
+                case OPAQUE, CONV, POOL, BATCHNORM -> throw new UnsupportedOperationException(unsupported);
             }
         }
         throw new IllegalStateException("unreachable: the last layer is an OutputLayer");
@@ -284,7 +290,8 @@ final class Dl4jBatchOracle implements BatchOracle {
                 case ACTIVATION -> eps = below.activation().backprop(pass.pre[l - 1].dup(), eps).getFirst();
                 case DROPOUT, OUTPUT -> {
                 }
-                case OPAQUE, FROZEN -> throw new IllegalStateException("unreachable: " + below.describe()
+                case OPAQUE, FROZEN, CONV, POOL, BATCHNORM -> throw new IllegalStateException("unreachable: "
+                        + below.describe()
                         + " is below a trained layer");
             }
         }

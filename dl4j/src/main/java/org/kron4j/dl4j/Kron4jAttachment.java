@@ -1,5 +1,12 @@
 package org.kron4j.dl4j;
 
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -7,6 +14,8 @@ import java.util.List;
 import java.util.Map;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.optimize.api.TrainingListener;
+import org.kron4j.api.checkpoint.AtomicFiles;
+import org.kron4j.api.checkpoint.CheckpointFormatException;
 import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.slf4j.Logger;
@@ -14,13 +23,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A kron4j optimizer attached to a {@link MultiLayerNetwork}, returned by
- * {@link Kron4jDl4j#attach}: the handle to its optimizer (settings, checkpoints with
- * {@link KroneckerOptimizer#save} / {@link KroneckerOptimizer#restore}), its diagnostics, and
- * {@link #detach()}.
+ * {@link Kron4jDl4j#attach}: the handle to its optimizer (settings, step count, factor store),
+ * kron4j's checkpoints ({@link #save} / {@link #restore}), its diagnostics, and {@link #detach()}.
  *
  * <p>The network keeps its own life: {@code fit}, listeners, evaluation and
  * {@code ModelSerializer} work as before; the DL4J model file holds the network and DL4J's
- * updater state, not kron4j's factors, which {@code optimizer().save(out)} writes.
+ * updater state, not kron4j's, which {@link #save} writes: the optimizer's whole state and the
+ * position of the generator that samples Monte-Carlo Fisher targets. To resume a run, restore the
+ * DL4J model, attach with the same settings and {@link #restore} kron4j's state: the run then
+ * continues bit for bit as if it had not stopped.
  *
  * <p>The attachment is a DL4J {@code TrainingListener} on the network. Replacing the network's
  * listeners with {@code setListeners(...)} removes it (see {@link #isAttached()}); add further
@@ -31,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Kron4jAttachment implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Kron4jAttachment.class);
+    private static final String SAMPLING_ROOT = "dl4j/sampling.rootState";
+    private static final String SAMPLING_NODE = "dl4j/sampling.nodeState";
 
     private final MultiLayerNetwork network;
     private final PreconditioningListener listener;
@@ -66,6 +79,51 @@ public final class Kron4jAttachment implements AutoCloseable {
      */
     public Map<String, String> describe() {
         return layout;
+    }
+
+    /**
+     * Writes kron4j's state for this network — the optimizer's (see {@link KroneckerOptimizer#save})
+     * and the sampling generator's position — as one checksummed K4JS state.
+     */
+    public void save(OutputStream out) {
+        long[] sampling = listener.samplingState();
+        optimizer().save(out, writer -> {
+            writer.putLong(SAMPLING_ROOT, sampling[0]);
+            writer.putLong(SAMPLING_NODE, sampling[1]);
+        });
+    }
+
+    /** {@link #save(OutputStream)} to a file, atomically: the file holds the old state or the new one, whole. */
+    public void save(Path file) {
+        AtomicFiles.write(file, this::save);
+    }
+
+    /**
+     * Restores what {@link #save} wrote for a network of the same shape attached with the same
+     * settings. A damaged, foreign or mismatched state is refused and nothing changes.
+     *
+     * @throws CheckpointFormatException naming the problem (and, for damage, the byte or entry)
+     */
+    public void restore(InputStream in) {
+        optimizer().restore(in, reader -> {
+            if (!reader.has(SAMPLING_ROOT) || !reader.has(SAMPLING_NODE)) {
+                throw new CheckpointFormatException("the state has no sampling generator: it was written by "
+                        + "KroneckerOptimizer.save, not Kron4jAttachment.save; restore it with optimizer().restore "
+                        + "if the run does not sample (targets=empirical)");
+            }
+            listener.restoreSamplingState(reader.getLong(SAMPLING_ROOT), reader.getLong(SAMPLING_NODE));
+        });
+    }
+
+    /** {@link #restore(InputStream)} from a file {@link #save(Path)} wrote. */
+    public void restore(Path file) {
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            restore(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading " + file + " failed", e);
+        } catch (CheckpointFormatException e) {
+            throw new CheckpointFormatException(file + ": " + e.getMessage());
+        }
     }
 
     /** A snapshot of what the optimizer has done so far. */

@@ -222,7 +222,7 @@ public final class Kron4jDl4j {
                     ? settings.get(OptimizerSettings.UNSUPPORTED_LAYERS) : UnsupportedLayerPolicy.FAIL;
 
             Set<Integer> demoted = new HashSet<>();
-            List<ParameterBlock> blocks = model.blocks(demoted);
+            List<ParameterBlock> blocks = model.blocks(demoted, variant);
             checkSupported(variant, model, blocks, policy);
             KroneckerOptimizer optimizer = build(variant, settings, model, blocks, updater);
             Set<CaptureField> fields = optimizer.estimator().statisticsFields();
@@ -242,7 +242,7 @@ public final class Kron4jDl4j {
                 }
                 LOG.warn("{}: they get DL4J's plain gradient (unsupportedLayers=pass_through)", why);
                 demoted.addAll(unreachable);
-                blocks = model.blocks(demoted);
+                blocks = model.blocks(demoted, variant);
                 optimizer = build(variant, settings, model, blocks, updater);
                 if (!unreachableNeedingStatistics(optimizer, model, blocks).isEmpty()) {
                     throw new UnsupportedModelException(why + ", even with those layers passed through");
@@ -361,7 +361,7 @@ public final class Kron4jDl4j {
         for (int i = 0; i < blocks.size(); i++) {
             ParameterBlock block = blocks.get(i);
             if (curvature.get(i).statisticsFields().contains(CaptureField.OUTPUT_GRADIENTS)
-                    && !(block.isDense() && model.reachable(block))) {
+                    && !model.reachable(block)) {
                 unreachable.add(block.layerIndex());
             }
         }

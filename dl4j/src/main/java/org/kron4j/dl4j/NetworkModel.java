@@ -22,6 +22,8 @@ import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.model.ModelSpec;
+import org.kron4j.core.Conv2d;
+import org.kron4j.core.ConvGeometry;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
@@ -37,8 +39,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * how far down per-example output gradients can be back-propagated.
  *
  * <p>Roles: {@code DenseLayer} (no layer norm) and the final {@code OutputLayer} are dense
- * blocks; {@code ActivationLayer} and {@code DropoutLayer} are transparent to the statistics pass
- * (dropout is the identity in the deterministic pass); every other layer with trainable
+ * blocks; a {@code ConvolutionLayer} (NCHW, not Causal) is a conv2d block (KFC statistics from
+ * im2col patches); {@code ActivationLayer} and {@code DropoutLayer} are transparent to the
+ * statistics pass (dropout is the identity in the deterministic pass), as are
+ * {@code SubsamplingLayer} and {@code GlobalPoolingLayer} (through DL4J's own forward and backward)
+ * and {@code BatchNormalization} (its running-statistics affine map; its gamma and beta are tensors for
+ * Shampoo and otherwise passed through with DL4J's plain gradient, logged once); every other layer with trainable
  * parameters contributes one tensor block per parameter whose DL4J "gradient" really is one
  * ({@code updaterDivideByMinibatch}: BatchNormalization's running mean and variance are not);
  * layers at and below a {@code FrozenLayer} get no gradient from DL4J and are left alone, as are
@@ -47,6 +53,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * dense layers below it cannot get K-FAC statistics.
  */
 final class NetworkModel {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(NetworkModel.class);
+
     /** How the statistics pass treats a DL4J layer. */
     enum Role {
         /** DenseLayer: z = aW + b, then its activation. */
@@ -57,6 +65,19 @@ final class NetworkModel {
         ACTIVATION,
         /** DropoutLayer: the identity in the deterministic pass. */
         DROPOUT,
+        /** ConvolutionLayer (NCHW, not Causal): z = W * a + b per position (im2col), then its activation. */
+        CONV,
+        /**
+         * SubsamplingLayer (NCHW) and GlobalPoolingLayer: no parameters; forward and per-example
+         * backward through DL4J's own layer.
+         */
+        POOL,
+        /**
+         * BatchNormalization: in the deterministic pass the per-element affine map of its running
+         * statistics, back-propagated as such; its gamma and beta are tensor blocks for variants that
+         * take tensors and are passed through otherwise (see {@link #blocks}).
+         */
+        BATCHNORM,
         /** Any other layer: forward through DL4J, no per-example back-propagation. */
         OPAQUE,
         /** Not trained by DL4J (at or below a FrozenLayer): ignored. */
@@ -120,6 +141,16 @@ final class NetworkModel {
                 activation = ((org.deeplearning4j.nn.conf.layers.ActivationLayer) conf).getActivationFn();
             } else if (layer.getClass() == DropoutLayer.class) {
                 role = Role.DROPOUT;
+            } else if (layer.getClass() == org.deeplearning4j.nn.layers.convolution.ConvolutionLayer.class
+                    && isPlainConvolution((org.deeplearning4j.nn.conf.layers.ConvolutionLayer) conf)) {
+                role = Role.CONV;
+            } else if ((layer.getClass() == org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer.class
+                    && ((org.deeplearning4j.nn.conf.layers.SubsamplingLayer) conf).getCnn2dDataFormat()
+                            == org.deeplearning4j.nn.conf.CNN2DFormat.NCHW)
+                    || layer.getClass() == org.deeplearning4j.nn.layers.pooling.GlobalPoolingLayer.class) {
+                role = Role.POOL;
+            } else if (layer.getClass() == org.deeplearning4j.nn.layers.normalization.BatchNormalization.class) {
+                role = Role.BATCHNORM;
             } else {
                 role = Role.OPAQUE;
             }
@@ -165,17 +196,20 @@ final class NetworkModel {
                     candidates.add(ParameterBlock.dense(LayerSpec.dense(blockName(layer.index()), inputs, outputs,
                             bias, activation), layer.index(), inputs, outputs, bias));
                 }
+                case CONV -> {
+                    INDArray weights = layer.layer().getParam("W");
+                    boolean bias = layer.layer().paramTable(false).containsKey("b");
+                    long[] k = weights.shape();
+                    LayerSpec spec = Conv2d.layer(blockName(layer.index()), (int) k[1], (int) k[0], (int) k[2],
+                            (int) k[3], bias, activationOf(layer.activation()));
+                    candidates.add(ParameterBlock.conv(spec, layer.index(), k, bias));
+                }
+                case BATCHNORM -> candidates.addAll(tensorBlocks(layer));
                 case OPAQUE -> {
                     if (layer.layer() instanceof FrozenLayerWithBackprop) {
                         continue; // passes gradients down, trains nothing itself
                     }
-                    for (Map.Entry<String, INDArray> parameter : layer.layer().paramTable(false).entrySet()) {
-                        if (layer.layer().updaterDivideByMinibatch(parameter.getKey())) {
-                            LayerSpec spec = LayerSpec.tensor(blockName(layer.index()) + "_" + parameter.getKey(),
-                                    ParameterBlock.squeeze(parameter.getValue().shape()));
-                            candidates.add(ParameterBlock.tensor(spec, layer.index(), parameter.getKey()));
-                        }
-                    }
+                    candidates.addAll(tensorBlocks(layer));
                 }
                 default -> {
                 }
@@ -186,6 +220,50 @@ final class NetworkModel {
         }
         return new NetworkModel(network, Collections.unmodifiableList(layers), loss, problem[0], lowest, blocker,
                 List.copyOf(candidates));
+    }
+
+    /**
+     * One tensor block per parameter of the layer whose DL4J "gradient" really is one
+     * ({@code updaterDivideByMinibatch}: not BatchNormalization's running mean and variance), with
+     * its unit dimensions dropped, in DL4J's parameter order.
+     */
+    private static List<ParameterBlock> tensorBlocks(Dl4jLayer layer) {
+        List<ParameterBlock> blocks = new ArrayList<>();
+        for (Map.Entry<String, INDArray> parameter : layer.layer().paramTable(false).entrySet()) {
+            if (layer.layer().updaterDivideByMinibatch(parameter.getKey())) {
+                LayerSpec spec = LayerSpec.tensor(blockName(layer.index()) + "_" + parameter.getKey(),
+                        ParameterBlock.squeeze(parameter.getValue().shape()));
+                blocks.add(ParameterBlock.tensor(spec, layer.index(), parameter.getKey()));
+            }
+        }
+        return blocks;
+    }
+
+    /**
+     * A ConvolutionLayer kron4j's im2col reproduces: NCHW, 2-D, a convolution mode other than
+     * Causal (Truncate, Strict and Same are supported).
+     */
+    private static boolean isPlainConvolution(org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf) {
+        return conf.getCnn2dDataFormat() == org.deeplearning4j.nn.conf.CNN2DFormat.NCHW
+                && conf.getConvolutionMode() != org.deeplearning4j.nn.conf.ConvolutionMode.Causal
+                && conf.getKernelSize().length == 2;
+    }
+
+    /**
+     * The geometry of a CONV layer for an input of inH×inW, as DL4J convolves: explicit symmetric
+     * padding, or DL4J's Same mode (output ⌈in/stride⌉, the smaller half of the padding first).
+     */
+    static ConvGeometry geometry(Dl4jLayer layer, int inH, int inW) {
+        org.deeplearning4j.nn.conf.layers.ConvolutionLayer conf =
+                (org.deeplearning4j.nn.conf.layers.ConvolutionLayer) layer.layer().conf().getLayer();
+        int[] k = conf.getKernelSize();
+        int[] s = conf.getStride();
+        int[] d = conf.getDilation();
+        if (conf.getConvolutionMode() == org.deeplearning4j.nn.conf.ConvolutionMode.Same) {
+            return ConvGeometry.same(k[0], k[1], s[0], s[1], d[0], d[1], inH, inW);
+        }
+        int[] p = conf.getPadding();
+        return ConvGeometry.of(k[0], k[1], s[0], s[1], p[0], p[1], d[0], d[1]);
     }
 
     /** The kron4j name of DL4J layer {@code index}'s block: "layer0", "layer1", …. */
@@ -257,19 +335,52 @@ final class NetworkModel {
         return reachabilityBlocker;
     }
 
+    /** Whether the pass can give the block its statistics: a dense or conv block at or above the lowest reachable layer. */
     boolean reachable(ParameterBlock block) {
-        return block.isDense() && block.layerIndex() >= lowestReachable;
+        return block.hasStatistics() && block.layerIndex() >= lowestReachable;
     }
 
-    /** The dense blocks as DENSE specs, except those in {@code demoted} (TENSOR [m, n(+1)]), and every tensor block. */
+    /**
+     * The blocks {@code variant} gets: dense blocks as DENSE specs and conv blocks as CONV2D, except
+     * those in {@code demoted} (TENSOR [m, n(+1)], passed through); a conv layer whose CONV2D block
+     * the variant does not take (Shampoo) as its DL4J parameters, tensors W [O, C, kH, kW] and b
+     * (unit modes dropped); a BatchNormalization layer's gamma and beta as tensors when the variant
+     * takes tensors (Shampoo), otherwise no block at all: they reach DL4J's updater as DL4J
+     * computed them (logged once, when {@code demoted} is empty). Every other tensor block as it is.
+     */
+    List<ParameterBlock> blocks(Set<Integer> demoted, org.kron4j.api.CurvatureApproximation variant) {
+        return blocks(demoted, variant::supports, variant.name());
+    }
+
+    /** The blocks for a variant that takes every kind (conv blocks as CONV2D, BatchNormalization's parameters as tensors). */
     List<ParameterBlock> blocks(Set<Integer> demoted) {
+        return blocks(demoted, spec -> true, "any");
+    }
+
+    private List<ParameterBlock> blocks(Set<Integer> demoted, java.util.function.Predicate<LayerSpec> supports,
+            String variant) {
         List<ParameterBlock> blocks = new ArrayList<>(candidates.size());
         for (ParameterBlock block : candidates) {
-            if (block.isDense() && demoted.contains(block.layerIndex())) {
+            Dl4jLayer layer = layers.get(block.layerIndex());
+            if (block.isConv() && !supports.test(block.spec())) {
+                blocks.addAll(tensorBlocks(layer));
+            } else if (block.isConv() && demoted.contains(block.layerIndex())) {
+                LayerSpec conv = block.spec();
+                blocks.add(ParameterBlock.conv(LayerSpec.tensor(conv.name(), conv.gradientShape()), block.layerIndex(),
+                        block.kernelShape(), conv.hasBias()));
+            } else if (block.isDense() && demoted.contains(block.layerIndex())) {
                 LayerSpec dense = block.spec();
                 LayerSpec tensor = LayerSpec.tensor(dense.name(), dense.gradientShape());
                 blocks.add(ParameterBlock.dense(tensor, block.layerIndex(), dense.inputs(), dense.outputs(),
                         dense.hasBias()));
+            } else if (layer.role() == Role.BATCHNORM && !supports.test(block.spec())) {
+                if (demoted.isEmpty()) {
+                    LOG.warn("{}: '{}' is passed through unpreconditioned — variant '{}' has no block for it, and "
+                            + "none of the K-FAC family fits: BatchNormalization trains on batch statistics, which "
+                            + "couple the examples, while the statistics pass sees its running-statistics affine "
+                            + "map; DL4J's updater applies DL4J's own gradient", layer.describe(),
+                            block.spec().name(), variant);
+                }
             } else {
                 blocks.add(block);
             }

@@ -16,6 +16,10 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * So kron4j's array is the transpose of W with b appended as the last column, and a direction
  * goes back the same way.
  *
+ * <p><b>Conv layout</b> (ConvolutionLayer, {@link org.kron4j.core.Conv2d}): DL4J keeps W as
+ * [O, C, kH, kW] (c order) and b as [1, O]; kron4j's gradient is the O×(C·kH·kW+1) matrix
+ * [W reshaped to O×(C·kH·kW) | bᵀ], the column of tap (c, i, j) being c·kH·kW + i·kW + j.
+ *
  * <p><b>Tensor layout</b> (any other parameter): the parameter with its unit dimensions dropped
  * ([1, 64] → [64], conv [nOut, nIn, kH, kW] unchanged), element order by logical index.
  *
@@ -29,6 +33,7 @@ final class ParameterBlock {
     private final LayerSpec spec;
     private final int layerIndex;
     private final boolean dense;
+    private final long[] kernelShape;
     private final String weightKey;
     private final String biasKey;
     private final long[] tensorShape;
@@ -37,9 +42,15 @@ final class ParameterBlock {
 
     private ParameterBlock(LayerSpec spec, int layerIndex, boolean dense, String weightKey, String biasKey,
             long[] tensorShape, int inputs, int outputs) {
+        this(spec, layerIndex, dense, null, weightKey, biasKey, tensorShape, inputs, outputs);
+    }
+
+    private ParameterBlock(LayerSpec spec, int layerIndex, boolean dense, long[] kernelShape, String weightKey,
+            String biasKey, long[] tensorShape, int inputs, int outputs) {
         this.spec = spec;
         this.layerIndex = layerIndex;
         this.dense = dense;
+        this.kernelShape = kernelShape;
         this.weightKey = weightKey;
         this.biasKey = biasKey;
         this.tensorShape = tensorShape;
@@ -51,6 +62,16 @@ final class ParameterBlock {
     static ParameterBlock dense(LayerSpec spec, int layerIndex, int inputs, int outputs, boolean bias) {
         return new ParameterBlock(spec, layerIndex, true, layerIndex + "_W", bias ? layerIndex + "_b" : null, null,
                 inputs, outputs);
+    }
+
+    /**
+     * A convolution layer's kernel W [O, C, kH, kW] (and b) under {@code spec}, which may be CONV2D
+     * or, when demoted, a TENSOR [O, C·kH·kW(+1)].
+     */
+    static ParameterBlock conv(LayerSpec spec, int layerIndex, long[] kernelShape, boolean bias) {
+        int patch = Math.toIntExact(kernelShape[1] * kernelShape[2] * kernelShape[3]);
+        return new ParameterBlock(spec, layerIndex, false, kernelShape.clone(), layerIndex + "_W",
+                bias ? layerIndex + "_b" : null, null, patch, Math.toIntExact(kernelShape[0]));
     }
 
     /** One parameter of any layer as a tensor. */
@@ -77,6 +98,21 @@ final class ParameterBlock {
         return dense;
     }
 
+    /** A convolution layer's kernel (and bias). */
+    boolean isConv() {
+        return kernelShape != null;
+    }
+
+    /** Dense or conv: a layer whose K-FAC statistics the statistics pass can provide. */
+    boolean hasStatistics() {
+        return dense || kernelShape != null;
+    }
+
+    /** Conv: DL4J's kernel shape [O, C, kH, kW] (a copy). */
+    long[] kernelShape() {
+        return kernelShape.clone();
+    }
+
     /** A copy of this group's gradient of the batch-mean loss in kron4j's layout. */
     INDArray gradient(Gradient gradient, int batchSize) {
         return layout(require(gradient, weightKey), biasKey == null ? null : require(gradient, biasKey))
@@ -92,11 +128,15 @@ final class ParameterBlock {
     void write(Gradient gradient, INDArray direction, double scale) {
         INDArray scaled = direction.mul(scale);
         INDArray weights = require(gradient, weightKey);
-        if (!dense) {
+        if (isConv()) {
+            weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).dup('c')
+                    .reshape('c', weights.shape()));
+        } else if (!dense) {
             weights.assign(scaled.reshape(weights.shape()));
             return;
+        } else {
+            weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose());
         }
-        weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose());
         if (biasKey != null) {
             INDArray bias = require(gradient, biasKey);
             bias.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(bias.shape()));
@@ -111,6 +151,7 @@ final class ParameterBlock {
         if (!dense) {
             throw new IllegalStateException(spec.name() + " is not a dense group");
         }
+        // (conv groups have no forward-mode pass in the batch oracle, so they never get here)
         INDArray matrix = kron.castTo(type).reshape(outputs, inputs + (biasKey != null ? 1 : 0));
         INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose().dup('c');
         INDArray bias = biasKey == null ? null
@@ -132,6 +173,16 @@ final class ParameterBlock {
     }
 
     private INDArray layout(INDArray weights, INDArray bias) {
+        if (isConv()) {
+            INDArray out = Nd4j.createUninitialized(weights.dataType(),
+                    new long[] {outputs, inputs + (bias != null ? 1 : 0)}, 'c');
+            out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).assign(weights.dup('c').reshape('c', outputs,
+                    inputs));
+            if (bias != null) {
+                out.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).assign(bias.reshape(outputs));
+            }
+            return out;
+        }
         if (!dense) {
             return weights.reshape(tensorShape).dup('c');
         }

@@ -122,6 +122,16 @@ final class PreconditioningListener extends BaseTrainingListener {
         return optimizer;
     }
 
+    /** The sampling generator's position: its root and node states. */
+    long[] samplingState() {
+        return new long[] {random.rootState(), random.nodeState()};
+    }
+
+    /** Puts the sampling generator at a position {@link #samplingState} returned. */
+    void restoreSamplingState(long rootState, long nodeState) {
+        random.setStates(rootState, nodeState);
+    }
+
     Dl4jDiagnostics diagnostics() {
         java.util.Map<String, org.kron4j.api.DampingInUse> damping = new java.util.LinkedHashMap<>();
         for (org.kron4j.api.CurvatureBlock block : optimizer.estimator().blocks()) {

@@ -9,6 +9,8 @@ import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.capture.StepPlan;
+import org.kron4j.core.Conv2d;
+import org.kron4j.core.ConvGeometry;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -21,12 +23,15 @@ import org.nd4j.linalg.factory.Nd4j;
  * semantics of the testkit's {@code ReferenceMlp.capture}):
  *
  * <ul>
- *   <li>LAYER_INPUTS: a_l (B×n), the input of dense layer l after its preprocessor;</li>
+ *   <li>LAYER_INPUTS: a_l (B×n), the input of dense layer l after its preprocessor; for a conv
+ *       layer the im2col patches of its NCHW input (B×|T|×C·kH·kW, {@link ConvGeometry});</li>
  *   <li>OUTPUT_GRADIENTS: g_i = ∂ℓ_i/∂s_i per example, not divided by B. At the output,
  *       DL4J's own {@code ILossFunction.computeGradient} for the plan's targets (sampled from
  *       the model for the MC Fisher, the true labels for the empirical Fisher), or the scaled
  *       Hessian square root for EXACT; below, δ_l = {@code IActivation.backprop}(z_l,
- *       δ_{l+1}·W_{l+1}ᵀ), through ActivationLayers, DropoutLayers and preprocessors;</li>
+ *       δ_{l+1}·W_{l+1}ᵀ), through ActivationLayers, DropoutLayers and preprocessors; conv
+ *       layers get per-position δ (R×O×outH×outW) and pass col2im(δ·W) down; pooling layers
+ *       back-propagate through DL4J, BatchNormalization through its running-statistics slope;</li>
  *   <li>ACTIVATION_DERIVATIVES: f'(z_l) (ones for the output layer, whose nonlinearity belongs
  *       to the loss); OUTPUT_HESSIAN: DL4J's mean output Hessian; PARAMETERS: [Wᵀ | bᵀ].</li>
  *   <li>BATCH_LOSS: DL4J's batch-mean loss without regularisation; BATCH_ORACLE: a
@@ -76,6 +81,15 @@ final class StatisticsPass {
             if (plan.needs(CaptureField.PARAMETERS)) {
                 layer.parameters(block.parameters(network));
             }
+            if (pass != null && block.isConv() && block.spec().kind().equals(Conv2d.KIND)) {
+                int l = block.layerIndex();
+                if (plan.needs(CaptureField.LAYER_INPUTS)) {
+                    layer.inputs(pass.patches[l]);
+                }
+                if (plan.needs(CaptureField.OUTPUT_GRADIENTS) && pass.deltas[l] != null) {
+                    layer.outputGradients(pass.deltas[l]);
+                }
+            }
             if (pass != null && block.isDense()) {
                 int l = block.layerIndex();
                 if (plan.needs(CaptureField.LAYER_INPUTS)) {
@@ -110,10 +124,12 @@ final class StatisticsPass {
         final INDArray[] inputs;
         final INDArray[] pre;
         final INDArray[] deltas;
+        final INDArray[] patches;
         INDArray predictions;
 
         Pass(int layers) {
             inputs = new INDArray[layers];
+            patches = new INDArray[layers];
             pre = new INDArray[layers];
             deltas = new INDArray[layers];
         }
@@ -142,14 +158,57 @@ final class StatisticsPass {
                     pass.pre[l] = in;
                     a = layer.activation().getActivation(in.dup(), false);
                 }
+                case CONV -> {
+                    ConvGeometry geometry = NetworkModel.geometry(layer, (int) in.size(2), (int) in.size(3));
+                    INDArray patches = geometry.patches(in);
+                    pass.patches[l] = patches;
+                    INDArray z = convolve(layer, patches, geometry.outputHeight((int) in.size(2)),
+                            geometry.outputWidth((int) in.size(3)));
+                    pass.pre[l] = z;
+                    a = layer.activation().getActivation(z.dup(), false);
+                }
                 case DROPOUT -> a = in;
-                case OPAQUE, FROZEN -> a = layer.layer().activate(in, false, workspaces);
+                case POOL, BATCHNORM, OPAQUE, FROZEN -> a = layer.layer().activate(in, false, workspaces);
             }
         }
         return pass;
     }
 
-    /** Back-propagates per-example output gradients from the loss down to the lowest reachable layer. */
+    /** z = W ā per position from the patches (B×P×K), as NCHW B×O×outH×outW. */
+    private static INDArray convolve(NetworkModel.Dl4jLayer layer, INDArray patches, int outH, int outW) {
+        long b = patches.size(0);
+        long k = patches.size(2);
+        INDArray w = layer.layer().getParam("W");
+        long o = w.size(0);
+        INDArray kernel = w.dup('c').reshape('c', o, k);
+        INDArray z = patches.reshape('c', b * patches.size(1), k).mmul(kernel.transpose());
+        if (layer.layer().paramTable(false).containsKey("b")) {
+            z.addiRowVector(layer.layer().getParam("b").reshape(1, o));
+        }
+        return z.reshape('c', b, outH, outW, o).permute(0, 3, 1, 2).dup('c');
+    }
+
+    /** ∂/∂(conv input) of per-position output gradients δ (R×O×outH×outW): col2im of δ·W. */
+    private INDArray convInputGradient(NetworkModel.Dl4jLayer layer, INDArray delta, INDArray input) {
+        int h = (int) input.size(2);
+        int w = (int) input.size(3);
+        ConvGeometry geometry = NetworkModel.geometry(layer, h, w);
+        INDArray weights = layer.layer().getParam("W");
+        long o = weights.size(0);
+        long k = weights.length() / o;
+        long r = delta.size(0);
+        long positions = delta.size(2) * delta.size(3);
+        INDArray rows = delta.permute(0, 2, 3, 1).dup('c').reshape('c', r * positions, o);
+        INDArray patchGradients = rows.mmul(weights.dup('c').reshape('c', o, k)).reshape('c', r, positions, k);
+        return geometry.accumulatePatches(patchGradients, (int) input.size(1), h, w);
+    }
+
+    /**
+     * Back-propagates per-example output gradients from the loss down to the lowest layer a block
+     * needs: through dense and conv layers (their δ kept), activation, dropout and
+     * preprocessors, pooling layers (DL4J's own backward on the replicated input: no parameters,
+     * so no gradient views are touched) and BatchNormalization (its running-statistics affine map).
+     */
     private void backward(Pass pass, INDArray y, StepPlan plan, Random random) {
         List<NetworkModel.Dl4jLayer> layers = model.layers();
         int top = layers.size() - 1;
@@ -159,26 +218,48 @@ final class StatisticsPass {
         int replicas = (int) (delta.size(0) / batch);
         pass.deltas[top] = delta;
         int lowest = lowestNeeded();
-        INDArray eps = null; // ∂ℓ/∂(output of layer l), rows as delta
+        INDArray eps = null; // ∂ℓ/∂(input of layer l), rows as delta
         for (int l = top; l > lowest; l--) {
             NetworkModel.Dl4jLayer layer = layers.get(l);
-            if (layer.role() == NetworkModel.Role.DENSE || layer.role() == NetworkModel.Role.OUTPUT) {
-                eps = pass.deltas[l].mmul(layer.layer().getParam("W").transpose());
+            switch (layer.role()) {
+                case DENSE, OUTPUT -> eps = pass.deltas[l].mmul(layer.layer().getParam("W").transpose());
+                case CONV -> eps = convInputGradient(layer, pass.deltas[l], pass.inputs[l]);
+                default -> {
+                }
             }
             if (layer.preProcessor() != null) {
                 eps = layer.preProcessor().backprop(eps, (int) eps.size(0), workspaces);
             }
             NetworkModel.Dl4jLayer below = layers.get(l - 1);
             switch (below.role()) {
-                case DENSE -> pass.deltas[l - 1] = below.activation().backprop(tiled(pass.pre[l - 1], replicas), eps)
-                        .getFirst();
+                case DENSE, CONV -> pass.deltas[l - 1] = below.activation().backprop(tiled(pass.pre[l - 1], replicas),
+                        eps).getFirst();
                 case ACTIVATION -> eps = below.activation().backprop(tiled(pass.pre[l - 1], replicas), eps).getFirst();
+                case POOL -> {
+                    below.layer().setInput(tiled(pass.inputs[l - 1], replicas), workspaces);
+                    eps = below.layer().backpropGradient(eps, workspaces).getSecond();
+                }
+                case BATCHNORM -> eps = eps.mul(affineScale(below, pass.inputs[l - 1]));
                 case DROPOUT -> {
                 }
                 default -> throw new IllegalStateException("unreachable: " + below.describe() + " is below the lowest "
                         + "layer output gradients reach");
             }
         }
+    }
+
+    /**
+     * The per-element slope s of a layer that is affine per element in the deterministic pass
+     * (BatchNormalization with running statistics: f(x) = s∘x + t), as f(1) − f(0) on one example
+     * of the input's shape; broadcast over the rows when multiplied.
+     */
+    private INDArray affineScale(NetworkModel.Dl4jLayer layer, INDArray input) {
+        long[] shape = input.shape().clone();
+        shape[0] = 1;
+        INDArray one = layer.layer().activate(Nd4j.ones(input.dataType(), shape), false, workspaces).dup();
+        INDArray zero = layer.layer().activate(Nd4j.zeros(input.dataType(), shape), false, workspaces).dup();
+        layer.layer().setInput(input, workspaces);
+        return one.subi(zero);
     }
 
     /** The lowest DL4J layer index some dense block needs output gradients at. */
@@ -192,9 +273,15 @@ final class StatisticsPass {
         return lowest;
     }
 
-    /** A fresh copy of z (R = replicas·B rows): activations' backprop overwrites its input. */
+    /** A fresh copy of z (R = replicas·B rows, any rank): activations' backprop overwrites its input. */
     private static INDArray tiled(INDArray z, int replicas) {
-        return replicas == 1 ? z.dup() : Nd4j.tile(z, replicas, 1);
+        if (replicas == 1) {
+            return z.dup();
+        }
+        int[] repeats = new int[z.rank()];
+        java.util.Arrays.fill(repeats, 1);
+        repeats[0] = replicas;
+        return Nd4j.tile(z, repeats);
     }
 
     private INDArray derivative(Pass pass, int l) {

@@ -2,9 +2,7 @@ package org.kron4j.dl4j;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.FileOutputStream;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.file.Path;
 import org.deeplearning4j.datasets.iterator.utilty.ListDataSetIterator;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
@@ -45,9 +43,7 @@ class ReadmeExampleTest {
         net.fit(train, 5);
         double accuracy = net.evaluate(train).accuracy();            // DL4J's evaluation, as usual
         ModelSerializer.writeModel(net, dir.resolve("digits.zip").toFile(), true);
-        try (OutputStream out = new FileOutputStream(dir.resolve("digits.kron4j").toFile())) {
-            kfac.optimizer().save(out);
-        }
+        kfac.save(dir.resolve("digits.kron4j"));
 
         assertThat(accuracy).isGreaterThan(0.97);
         assertThat(kfac.isAttached()).isTrue();

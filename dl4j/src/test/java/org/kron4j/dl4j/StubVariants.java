@@ -77,7 +77,10 @@ final class StubVariants {
             Set<CaptureField> fields = layer.kind().equals(LayerKind.DENSE)
                     ? EnumSet.of(CaptureField.LAYER_INPUTS, CaptureField.OUTPUT_GRADIENTS,
                             CaptureField.ACTIVATION_DERIVATIVES, CaptureField.PARAMETERS, CaptureField.OUTPUT_HESSIAN)
-                    : EnumSet.noneOf(CaptureField.class);
+                    : layer.kind().equals(org.kron4j.core.Conv2d.KIND)
+                            ? EnumSet.of(CaptureField.LAYER_INPUTS, CaptureField.OUTPUT_GRADIENTS,
+                                    CaptureField.PARAMETERS)
+                            : EnumSet.noneOf(CaptureField.class);
             return new CurvatureBlock() {
                 @Override
                 public LayerSpec layer() {

@@ -1,6 +1,7 @@
 package org.kron4j.ekfac;
 
 import java.util.List;
+import java.util.Objects;
 import org.kron4j.api.BlockContext;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.CurvatureBlock;
@@ -9,11 +10,16 @@ import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.DampingMode;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.Setting;
+import org.kron4j.core.Conv2d;
+import org.kron4j.core.Conv2dStatistics;
+import org.kron4j.core.DenseStatistics;
+import org.kron4j.core.FactorStatistics;
+import org.kron4j.core.LayerKindMap;
 
 /**
  * EKFAC, eigenvalue-corrected K-FAC (George, Laurent, Bouthillier, Ballas and Vincent, "Fast
  * Approximate Natural Gradient Descent in a Kronecker-factored Eigenbasis", NeurIPS 2018), for
- * dense layers.
+ * dense and 2-D convolution layers (on KFC's eigenbasis, Grosse and Martens 2016).
  *
  * <p>K-FAC approximates a layer's Fisher block by A ⊗ G = Q diag(λ_G λ_Aᵀ) Qᵀ with
  * Q = Q_A ⊗ Q_G, the Kronecker eigenbasis. EKFAC keeps Q but replaces the eigenvalues λ_G λ_Aᵀ by
@@ -52,7 +58,9 @@ import org.kron4j.api.settings.Setting;
  * and m(n+1) + 1 for the scalings and their batch count — K-FAC's eigen-mode state plus one
  * gradient-sized array. A step costs K-FAC's (four products to precondition) plus, on statistics
  * steps, B(n+1)² + Rm² + Bm(n+1) multiply-adds for the projections, and on refresh steps two
- * m×m and (n+1)×(n+1) products to rotate S.
+ * m×m and (n+1)×(n+1) products to rotate S. A conv2d layer (C → O channels, kH×kW kernel) is the
+ * same with n+1 = C·kH·kW+1 and m = O; its scalings sum costs O(R|T|(O² + (n+1)² + O(n+1))) per
+ * statistics step, each example's gradient being summed over the |T| positions before squaring.
  */
 public final class EkfacApproximation implements CurvatureApproximation {
 
@@ -84,10 +92,35 @@ public final class EkfacApproximation implements CurvatureApproximation {
     private static final List<Setting<?>> DRIVER_SETTINGS = OptimizerSettings.ALL.stream()
             .filter(s -> s != OptimizerSettings.DAMPING_MODE).toList();
 
-    /** Dense layers: the scalings are estimated from per-example rank-one gradients g āᵀ. */
+    private final LayerKindMap<FactorStatistics.Factory> layerKinds;
+
+    /** EKFAC for dense and conv2d layers (what ServiceLoader creates). */
+    public EkfacApproximation() {
+        this(defaultLayerKinds());
+    }
+
+    /**
+     * EKFAC for the kinds of {@code layerKinds}; each kind's statistics must implement
+     * {@link FactorStatistics#projectedGradientSquares}.
+     */
+    public EkfacApproximation(LayerKindMap<FactorStatistics.Factory> layerKinds) {
+        this.layerKinds = Objects.requireNonNull(layerKinds, "layerKinds");
+    }
+
+    /**
+     * DENSE → {@link DenseStatistics} (per-example gradients g āᵀ, rank one) and CONV2D →
+     * {@link Conv2dStatistics} (per-example gradients Σ_t g_t ā_tᵀ, summed over positions before
+     * they are projected and squared, as George et al. 2018 do for convolutions).
+     */
+    public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
+        return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)
+                .with(Conv2d.KIND, Conv2dStatistics::new);
+    }
+
+    /** Layers whose kind is in the map (by default dense and conv2d). */
     @Override
     public boolean supports(LayerSpec layer) {
-        return layer.kind().equals(LayerKind.DENSE);
+        return layerKinds.supports(layer.kind());
     }
 
     /**
@@ -107,11 +140,12 @@ public final class EkfacApproximation implements CurvatureApproximation {
 
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
-        return new DenseEkfacBlock(context.layer(), context.store(), context.settings().get(SCALINGS_AFTER_REFRESH));
+        return new EkfacBlock(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),
+                context.settings().get(SCALINGS_AFTER_REFRESH));
     }
 
     @Override
     public String toString() {
-        return "EkfacApproximation{name=" + NAME + "}";
+        return "EkfacApproximation{name=" + NAME + ", layerKinds=" + layerKinds + "}";
     }
 }

@@ -95,7 +95,7 @@ class EkfacFisherTest {
             boolean bias, int batch, long seed) {
         Fixture f = fixture(sizes, hidden, loss, bias, batch, seed);
         for (int l = 0; l < f.mlp().layerCount(); l++) {
-            DenseEkfacBlock block = EkfacTesting.block(f.ekfac(), l);
+            EkfacBlock block = EkfacTesting.block(f.ekfac(), l);
             // the basis is the eigenbasis of the exact factors (A, G from the exact oracle)
             assertThat(relativeMaxError(toDoubleArray(block.factors().input().average()), f.exact().inputFactor(l)))
                     .isLessThan(1e-12);

@@ -173,7 +173,7 @@ class EkfacGuardsTest {
         List<double[][]> outputVectors = new ArrayList<>();
         List<double[][]> scalings = new ArrayList<>();
         for (int l = 0; l < MODEL.size(); l++) {
-            DenseEkfacBlock block = EkfacTesting.block(optimizer, l);
+            EkfacBlock block = EkfacTesting.block(optimizer, l);
             inputVectors.add(EkfacTesting.inputVectors(block));
             outputVectors.add(EkfacTesting.outputVectors(block));
             scalings.add(doubles(block.scalings()));
@@ -186,7 +186,7 @@ class EkfacGuardsTest {
         assertThat(result.refreshed()).isTrue();
         assertThat(optimizer.store().counters().count(RefreshOutcome.KEPT_LAST_GOOD)).isEqualTo(4);
         for (int l = 0; l < MODEL.size(); l++) {
-            DenseEkfacBlock block = EkfacTesting.block(optimizer, l);
+            EkfacBlock block = EkfacTesting.block(optimizer, l);
             LayerCapture layer = third.layer(l);
             assertThat(EkfacTesting.inputVectors(block)).isEqualTo(inputVectors.get(l));
             assertThat(EkfacTesting.outputVectors(block)).isEqualTo(outputVectors.get(l));
@@ -218,7 +218,7 @@ class EkfacGuardsTest {
         optimizer.step(capture(1));
         optimizer.step(capture(2));
         optimizer.step(capture(3));
-        DenseEkfacBlock block = EkfacTesting.block(optimizer, 0);
+        EkfacBlock block = EkfacTesting.block(optimizer, 0);
         INDArray oldInput = block.factors().input().eigenvectors().orElseThrow();
         double[][] oldOutput = EkfacTesting.outputVectors(block);
         kernels.brokenDimension = MODEL.layer(0).augmentedInputs();
@@ -255,7 +255,7 @@ class EkfacGuardsTest {
         kernels.broken = false;
         optimizer.step(capture(1));
         for (int l = 0; l < MODEL.size(); l++) {
-            DenseEkfacBlock block = EkfacTesting.block(optimizer, l);
+            EkfacBlock block = EkfacTesting.block(optimizer, l);
             assertThat(block.hasBasis()).isTrue();
             // no batch was measured in a basis yet: S starts at the K-FAC eigenvalues λ_G λ_Aᵀ
             assertThat(block.scalingBatches()).isZero();

@@ -73,7 +73,7 @@ class EkfacMultiplyTest {
             assertThat(relativeError(actual, expected)).as("step 0, λ=%s", damping).isLessThan(1e-9);
         }
 
-        DenseEkfacBlock block = EkfacTesting.block(optimizer, 0);
+        EkfacBlock block = EkfacTesting.block(optimizer, 0);
         double[][] inputVectors = EkfacTesting.inputVectors(block);
         double[][] outputVectors = EkfacTesting.outputVectors(block);
         double[][] q = basis(inputVectors, outputVectors);

@@ -58,15 +58,15 @@ final class EkfacTesting {
                 .learningRate(1.0).momentum(0.0);
     }
 
-    static DenseEkfacBlock block(KroneckerOptimizer optimizer, int layer) {
-        return (DenseEkfacBlock) optimizer.estimator().blocks().get(layer);
+    static EkfacBlock block(KroneckerOptimizer optimizer, int layer) {
+        return (EkfacBlock) optimizer.estimator().blocks().get(layer);
     }
 
-    static double[][] inputVectors(DenseEkfacBlock block) {
+    static double[][] inputVectors(EkfacBlock block) {
         return toDoubleArray(block.factors().input().eigenvectors().orElseThrow());
     }
 
-    static double[][] outputVectors(DenseEkfacBlock block) {
+    static double[][] outputVectors(EkfacBlock block) {
         return toDoubleArray(block.factors().output().eigenvectors().orElseThrow());
     }
 

@@ -11,7 +11,7 @@ import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.reference.train.StepFunction;
 import org.kron4j.reference.train.TrainingResult;
 import org.kron4j.reference.train.TrainingRun;
-import org.kron4j.testkit.baseline.SgdMomentum;
+import org.kron4j.reference.train.FirstOrderRule;
 
 /**
  * Trains the 64-128-128-10 tanh MLP on the bundled digits data with K-FAC and with SGD-momentum
@@ -42,7 +42,7 @@ public final class DigitsKfacExample {
         KroneckerOptimizer optimizer = Kron4j.optimizer(spec).model(kfacNet.modelSpec()).build();
         TrainingResult kfac = run.run(kfacNet, StepFunction.of(optimizer));
         ReferenceMlp sgdNet = network(seed);
-        TrainingResult sgd = run.run(sgdNet, new SgdMomentum(0.3, 0.9));
+        TrainingResult sgd = run.run(sgdNet, FirstOrderRule.heavyBall(0.3, 0.9));
 
         System.out.println("digits, 64-128-128-10 tanh MLP, softmax cross-entropy, batch 256, seed " + seed);
         System.out.println("K-FAC: " + spec);

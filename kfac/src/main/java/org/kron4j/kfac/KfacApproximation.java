@@ -7,6 +7,8 @@ import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.model.LayerKind;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.OptimizerSettings;
+import org.kron4j.core.Conv2d;
+import org.kron4j.core.Conv2dStatistics;
 import org.kron4j.core.DenseStatistics;
 import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.KfacBlock;
@@ -19,7 +21,9 @@ import org.kron4j.core.LayerKindMap;
  * Fisher), chosen by the driver's {@code targets} setting.
  *
  * <p>Which layers it takes is its {@link LayerKindMap} of {@link FactorStatistics}: by default
- * {@link LayerKind#DENSE} → {@link DenseStatistics}. Another kind plugs in with
+ * {@link LayerKind#DENSE} → {@link DenseStatistics} and {@link Conv2d#KIND} → {@link Conv2dStatistics}
+ * (KFC: A from the im2col patches averaged over positions, G from the per-position output
+ * gradients summed over positions). Another kind plugs in with
  * {@code KfacApproximation.defaultLayerKinds().with(kind, MyStatistics::new)} given to
  * {@link #KfacApproximation(LayerKindMap)}; blocks, damping, refresh and curvature × vector are the
  * core's {@link KfacBlock}.
@@ -44,9 +48,13 @@ public final class KfacApproximation implements CurvatureApproximation {
         this.layerKinds = Objects.requireNonNull(layerKinds, "layerKinds");
     }
 
-    /** DENSE → {@link DenseStatistics}: the map to extend with further kinds. */
+    /**
+     * DENSE → {@link DenseStatistics} and CONV2D → {@link Conv2dStatistics} (KFC, Grosse and
+     * Martens 2016): the map to extend with further kinds.
+     */
     public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
-        return LayerKindMap.of(LayerKind.DENSE, DenseStatistics::new);
+        return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)
+                .with(Conv2d.KIND, Conv2dStatistics::new);
     }
 
     /** The layer kinds this instance preconditions. */
@@ -61,7 +69,7 @@ public final class KfacApproximation implements CurvatureApproximation {
 
     @Override
     public String description() {
-        return "K-FAC: A ⊗ G Kronecker factors per dense layer (Martens & Grosse 2015)";
+        return "K-FAC: A ⊗ G Kronecker factors per dense layer (Martens & Grosse 2015) and conv2d layer (KFC, Grosse & Martens 2016)";
     }
 
     /** Every driver setting, the adaptive ones included ({@link OptimizerSettings#ALL}). */

@@ -12,6 +12,7 @@ import org.kron4j.api.EstimatorContext;
 import org.kron4j.api.UnsupportedModelException;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.LayerKind;
+import org.kron4j.core.Conv2d;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.model.ModelSpec;
@@ -162,6 +163,11 @@ public final class KfraApproximation implements CurvatureApproximation {
         }
         for (int l = 0; l < model.size(); l++) {
             LayerSpec layer = model.layer(l);
+            if (layer.kind().equals(Conv2d.KIND)) {
+                throw new UnsupportedModelException("variant '" + NAME + "' cannot handle convolution layer '"
+                        + layer.name() + "' (" + layer + "): KFRA's recursion is published for dense layers only and "
+                        + "there is no KFRA for convolutions; use kfac or ekfac (KFC blocks) for convolutional networks");
+            }
             if (!layer.kind().equals(LayerKind.DENSE)) {
                 throw new UnsupportedModelException("variant '" + NAME + "' cannot handle layer '" + layer.name()
                         + "' (" + layer + "): its recursion runs through every layer and needs each to be DENSE; "

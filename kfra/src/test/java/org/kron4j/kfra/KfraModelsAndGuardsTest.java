@@ -93,6 +93,18 @@ class KfraModelsAndGuardsTest {
     }
 
     @ParameterizedTest
+    @EnumSource(UnsupportedLayerPolicy.class)
+    void build_convLayer_refusedNamingTheLayerAndTheAlternatives(UnsupportedLayerPolicy policy) {
+        LayerSpec conv = org.kron4j.core.Conv2d.layer("conv1", 1, 4, 3, 3, true, Activation.TANH);
+        ModelSpec model = ModelSpec.sequential(Loss.SOFTMAX_CROSS_ENTROPY, conv, OUT);
+        assertThatThrownBy(() -> builder(model).set(OptimizerSettings.UNSUPPORTED_LAYERS, policy).build())
+                .isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining("'conv1'").hasMessageContaining("no KFRA for convolutions")
+                .hasMessageContaining("kfac or ekfac");
+        assertThat(new KfraApproximation().supports(conv)).isFalse();
+    }
+
+    @ParameterizedTest
     @EnumSource(Loss.class)
     void build_everyKnownLossAndActivation_accepted(Loss loss) {
         List<LayerSpec> layers = new ArrayList<>();

@@ -11,7 +11,11 @@ public enum CaptureField {
     GRADIENT,
     /** Per layer: the current parameters, in the gradient's shape (weight decay, KFRA's recursion). */
     PARAMETERS,
-    /** Per dense layer: its inputs a, B×n, without the homogeneous column. */
+    /**
+     * Per dense layer: its inputs a, B×n, without the homogeneous column. Per conv2d layer
+     * ({@code org.kron4j.core.Conv2d}): the im2col patches of its NCHW input, B×|T|×(C·kH·kW),
+     * without the homogeneous coordinate.
+     */
     LAYER_INPUTS,
     /**
      * Per dense layer: output gradients g = ∂ℓ/∂s of single examples (not divided by B), R×m,
@@ -19,7 +23,8 @@ public enum CaptureField {
      * Σ_rows g gᵀ / B estimates E[g gᵀ]. Row r belongs to example r mod B: R = B for
      * {@link TargetSource#MC_FISHER} and {@link TargetSource#EMPIRICAL}; for
      * {@link TargetSource#EXACT}, R = k·B with block c (rows cB … cB+B−1) holding every example's
-     * gradient from the c-th column of the output Hessian's square root.
+     * gradient from the c-th column of the output Hessian's square root. Per conv2d layer: the same
+     * rows, each the per-position gradient ∂ℓ/∂s of its example's output map, R×O×outH×outW (NCHW).
      */
     OUTPUT_GRADIENTS,
     /** Per dense layer: f'(s) of the layer's activation at its pre-activations, B×m. */

@@ -1,6 +1,11 @@
 package org.kron4j.api.optim;
 
-import java.io.ByteArrayInputStream;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -18,6 +23,7 @@ import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.capture.TargetSource;
+import org.kron4j.api.checkpoint.AtomicFiles;
 import org.kron4j.api.checkpoint.CheckpointFormatException;
 import org.kron4j.api.checkpoint.StateReader;
 import org.kron4j.api.checkpoint.StateWriter;
@@ -81,7 +87,12 @@ import org.slf4j.LoggerFactory;
  * declares {@link UpdateTransform#mayRejectSteps()}: then the driver checkpoints its state in
  * memory before the statistics and refresh of a step and restores it on any rejection, so every
  * byte of state is as before the step (the store's decomposition counters, diagnostics, still
- * count the refresh).
+ * count the refresh). An exception thrown by a block or transform during a step is caught, logged and
+ * counted ({@link #failedSteps()}, {@link #skippedSteps()}); the step is skipped and the state put
+ * back bit for bit from the in-memory copy the driver keeps during statistics and refresh steps
+ * (other steps change nothing before their chain commits). {@link IllegalArgumentException} and
+ * {@link IllegalStateException} (a capture that lacks a planned field, misuse) are rethrown after
+ * the state is put back.
  *
  * <p><b>Adaptive K-FAC</b> (Martens and Grosse 2015, §6.5 and §7; the K-FAC family's default,
  * {@code adaptiveStep} and {@code adaptiveDamping}, see {@link OptimizerSettings#ADAPTIVE}). With
@@ -120,6 +131,7 @@ public final class KroneckerOptimizer {
     private double damping;
     private long step;
     private long skippedSteps;
+    private long failedSteps;
     private double lastKlScale = Double.NaN;
     private final double dampingOffset;
 
@@ -277,7 +289,33 @@ public final class KroneckerOptimizer {
         if (problem != null) {
             return skip(problem);
         }
-        byte[] before = chain.mayRejectAt(step) && (statisticsStep || isRefreshStep()) ? stateBytes() : null;
+        // statistics and refresh steps change the store before the chain runs: keep the state in
+        // memory so that a rejection or an exception from a block puts every byte back
+        StateReader before = statisticsStep || isRefreshStep() ? snapshot() : null;
+        try {
+            return guardedStep(capture, statisticsStep, before);
+        } catch (IllegalArgumentException | IllegalStateException e) {
+            rollBack(before);
+            throw e; // the capture does not fit the plan (a lacking field...): the caller's error, not a fault
+        } catch (RuntimeException e) {
+            rollBack(before);
+            failedSteps++;
+            LOG.error("step {}: a block failed; the step is skipped and the optimizer state put back", step, e);
+            return skip("a block failed: " + e);
+        } finally {
+            if (before != null) {
+                before.release();
+            }
+        }
+    }
+
+    private void rollBack(StateReader before) {
+        if (before != null) {
+            apply(before);
+        }
+    }
+
+    private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before) {
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
@@ -302,8 +340,8 @@ public final class KroneckerOptimizer {
                     .estimator(estimator).damping(damping).learningRate(learningRate).build();
             TransformChain.Outcome outcome = chain.run(context);
             if (!outcome.committed()) {
-                if (before != null) {
-                    restore(new ByteArrayInputStream(before));
+                if (chain.mayRejectSteps()) {
+                    rollBack(before);
                 }
                 double used = damping;
                 context.dampingAfterRejection().ifPresent(value -> damping = value);
@@ -386,6 +424,14 @@ public final class KroneckerOptimizer {
         return skippedSteps;
     }
 
+    /**
+     * Steps skipped because a block or transform threw (counted in {@link #skippedSteps} too; the
+     * state was put back bit for bit). Diagnostic, not checkpointed.
+     */
+    public long failedSteps() {
+        return failedSteps;
+    }
+
     /** The KL-clip factor of the last applied step (NaN before the first). */
     public double lastKlScale() {
         return lastKlScale;
@@ -442,14 +488,40 @@ public final class KroneckerOptimizer {
 
     /** Writes the complete optimizer state (step, learning rate, damping, every factor and buffer). */
     public void save(OutputStream out) {
+        save(out, writer -> { });
+    }
+
+    /**
+     * Writes the optimizer state followed by an engine's own entries ({@code extra}, keys outside
+     * "store/" and the optimizer's names, e.g. "engine/..."), all in one checksummed state.
+     */
+    public void save(OutputStream out, Consumer<StateWriter> extra) {
         try (StateWriter writer = new StateWriter(out)) {
-            writer.putString("variant", variant.name());
-            writer.putString("model", model.layers().toString());
-            writer.putLong("step", step);
-            writer.putDouble("learningRate", learningRate);
-            writer.putDouble("damping", damping);
-            store.write(writer, "store/");
+            write(writer);
+            extra.accept(writer);
         }
+    }
+
+    private void write(StateWriter writer) {
+        writer.putString("variant", variant.name());
+        writer.putString("model", model.layers().toString());
+        writer.putLong("step", step);
+        writer.putDouble("learningRate", learningRate);
+        writer.putDouble("damping", damping);
+        store.write(writer, "store/");
+    }
+
+    /** The whole state copied in memory (native copies, no encoding), for rolling a step back. */
+    private StateReader snapshot() {
+        StateWriter writer = StateWriter.inMemory();
+        write(writer);
+        writer.close();
+        return writer.toReader();
+    }
+
+    /** {@link #save} to a file, atomically ({@link AtomicFiles}): the file is never left half written. */
+    public void save(Path file) {
+        AtomicFiles.write(file, this::save);
     }
 
     /** The state {@link #save} writes, as bytes (bit-identical states give identical bytes). */
@@ -461,11 +533,20 @@ public final class KroneckerOptimizer {
 
     /**
      * Restores state written by {@link #save} of an optimizer with the same variant, model and
-     * precision. Nothing changes when the state does not match.
+     * precision. Nothing changes when the state does not match or is damaged: the whole stream is
+     * verified (checksums, see {@link StateReader}) before anything is restored.
      *
-     * @throws CheckpointFormatException when it does not match or is not a kron4j state
+     * @throws CheckpointFormatException when it does not match or is not a whole kron4j state
      */
     public void restore(InputStream in) {
+        restore(in, reader -> { });
+    }
+
+    /**
+     * {@link #restore(InputStream)}, then hands the verified state to {@code extra} for the
+     * engine's own entries; if {@code extra} refuses it, the optimizer is put back as it was.
+     */
+    public void restore(InputStream in, Consumer<StateReader> extra) {
         StateReader reader = StateReader.read(in);
         String savedVariant = reader.getString("variant");
         if (!savedVariant.equals(variant.name())) {
@@ -473,12 +554,37 @@ public final class KroneckerOptimizer {
                     + variant.name() + "'");
         }
         if (!reader.getString("model").equals(model.layers().toString())) {
-            throw new CheckpointFormatException("the checkpoint is for another model: " + reader.getString("model"));
+            throw new CheckpointFormatException("the checkpoint is for another model: " + reader.getString("model")
+                    + ", this optimizer's is " + model.layers());
         }
+        StateReader before = snapshot();
+        try {
+            apply(reader);
+            extra.accept(reader);
+        } catch (RuntimeException e) {
+            apply(before);
+            throw e;
+        } finally {
+            before.release();
+        }
+    }
+
+    private void apply(StateReader reader) {
         store.read(reader, "store/");
         step = reader.getLong("step");
         learningRate = reader.getDouble("learningRate");
         damping = reader.getDouble("damping");
+    }
+
+    /** {@link #restore(InputStream)} from a file written by {@link #save(Path)}. */
+    public void restore(Path file) {
+        try (InputStream in = Files.newInputStream(file)) {
+            restore(new BufferedInputStream(in, 1 << 16));
+        } catch (IOException e) {
+            throw new UncheckedIOException("reading the checkpoint " + file + " failed", e);
+        } catch (CheckpointFormatException e) {
+            throw new CheckpointFormatException(file + ": " + e.getMessage());
+        }
     }
 
     @Override

@@ -31,8 +31,9 @@ import org.kron4j.api.registry.VariantRegistry;
  * @param dataDir      folder of MNIST / Fashion-MNIST; null for the default cache folders
  * @param model        model text ("64-128-128-10", "autoencoder", …), resolved against the data
  * @param activation   hidden activation name
- * @param engine       "dl4j" or "testkit"
- * @param batchSize    examples per step, drawn uniformly with replacement
+ * @param engine       "dl4j" or "reference" ("testkit", its former name, is read as "reference")
+ * @param batch        examples per step, drawn uniformly with replacement: a constant or a growth
+ *                     schedule
  * @param steps        the fixed step budget of every run
  * @param target       the training loss the steps and seconds to target are measured against
  * @param window       the target is reached when the mean of the last {@code window} batch
@@ -45,13 +46,16 @@ import org.kron4j.api.registry.VariantRegistry;
  * @param threads      native (OpenMP / BLAS) threads of ND4J's kernels during the runs
  * @param methods      the methods, in report order
  */
-public record AblationConfig(String data, String dataDir, String model, String activation, String engine, int batchSize,
-        int steps, double target, int window, List<Long> seeds, double testFraction, long splitSeed, int evalExamples,
+public record AblationConfig(String data, String dataDir, String model, String activation, String engine,
+        BatchSchedule batch, int steps, double target, int window, List<Long> seeds, double testFraction, long splitSeed, int evalExamples,
         int threads, List<MethodConfig> methods) {
 
     public static final String FORMAT = "kron4j-ablate/1";
-    public static final List<String> ENGINES = List.of("dl4j", "testkit");
+    public static final List<String> ENGINES = List.of("dl4j", "reference");
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AblationConfig.class);
     public static final int DEFAULT_BATCH = 256;
+    /** The autoencoder's default batch, that of Martens &amp; Grosse's (2015) MNIST autoencoder. */
+    public static final int AUTOENCODER_BATCH = 1000;
     public static final int DEFAULT_STEPS = 80;
     public static final double CLASSIFIER_TARGET = 0.05;
     public static final double AUTOENCODER_TARGET = 100.0;
@@ -64,6 +68,29 @@ public record AblationConfig(String data, String dataDir, String model, String a
     public AblationConfig {
         seeds = List.copyOf(seeds);
         methods = List.copyOf(methods);
+        engine = engine(engine);
+    }
+
+    /** With a constant batch size. */
+    public AblationConfig(String data, String dataDir, String model, String activation, String engine, int batchSize,
+            int steps, double target, int window, List<Long> seeds, double testFraction, long splitSeed,
+            int evalExamples, int threads, List<MethodConfig> methods) {
+        this(data, dataDir, model, activation, engine, BatchSchedule.constant(batchSize), steps, target, window, seeds,
+                testFraction, splitSeed, evalExamples, threads, methods);
+    }
+
+    /** The engine name with the former name "testkit" read as "reference" (and a log line saying so). */
+    public static String engine(String name) {
+        if (name != null && name.trim().equalsIgnoreCase("testkit")) {
+            LOG.info("engine 'testkit' is now called 'reference' (kron4j's ReferenceMlp); using 'reference'");
+            return "reference";
+        }
+        return name;
+    }
+
+    /** The batch size of the first step (the only one for a constant schedule). */
+    public int batchSize() {
+        return batch.from();
     }
 
     public boolean autoencoder() {
@@ -81,7 +108,9 @@ public record AblationConfig(String data, String dataDir, String model, String a
             throw new BadInputException("unknown engine '" + engine + "'; known: " + String.join(", ", ENGINES));
         }
         ModelShape.activation(activation);
-        positive("batch size", batchSize);
+        if (batch == null) {
+            throw new BadInputException("no batch size");
+        }
         positive("steps", steps);
         positive("window", window);
         if (window > steps) {
@@ -147,7 +176,11 @@ public record AblationConfig(String data, String dataDir, String model, String a
         root.put("model", model);
         root.put("activation", activation);
         root.put("engine", engine);
-        root.put("batchSize", batchSize);
+        if (batch.isConstant()) {
+            root.put("batchSize", batch.from());
+        } else {
+            root.put("batchSize", batch.toString());
+        }
         root.put("steps", steps);
         root.put("target", target);
         root.put("window", window);
@@ -236,7 +269,7 @@ public record AblationConfig(String data, String dataDir, String model, String a
         }
         AblationConfig config = new AblationConfig(DataCatalog.canonical(text(root, "data", where, false)),
                 text(root, "dataDir", where, true), model, text(root, "activation", where, false),
-                text(root, "engine", where, false), integer(root, "batchSize", where), integer(root, "steps", where),
+                text(root, "engine", where, false), batch(root, where), integer(root, "steps", where),
                 number(root, "target", where), integer(root, "window", where), seeds,
                 number(root, "testFraction", where), longValue(root, "splitSeed", where),
                 integer(root, "evalExamples", where), integer(root, "threads", where), methods);
@@ -270,6 +303,18 @@ public record AblationConfig(String data, String dataDir, String model, String a
             settings.put(e.getKey(), e.getValue().asText());
         }
         return MethodConfig.resolve(label, method, settings, registry, autoencoder, false);
+    }
+
+    private static BatchSchedule batch(JsonNode root, String where) {
+        JsonNode value = root.get("batchSize");
+        if (value != null && value.isTextual()) {
+            try {
+                return BatchSchedule.parse(value.asText());
+            } catch (BadInputException e) {
+                throw new BadInputException(where + ": 'batchSize': " + e.getMessage());
+            }
+        }
+        return BatchSchedule.constant(integer(root, "batchSize", where));
     }
 
     private static String text(JsonNode node, String field, String where, boolean nullable) {

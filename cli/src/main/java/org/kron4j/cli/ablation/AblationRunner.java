@@ -7,6 +7,7 @@ import org.kron4j.cli.engine.TrainingEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
+import org.kron4j.api.optim.StepDiagnostics;
 import org.kron4j.reference.train.TrainingResult;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -19,8 +20,8 @@ import org.slf4j.LoggerFactory;
  * initialised network for the same fixed step budget.
  *
  * <p><b>Fairness.</b> For a seed every method starts from the same initial weights (the engine
- * seeds the initialisation with it) and sees the same batches: {@code batchSize} rows drawn
- * uniformly with replacement from {@code new java.util.Random(seed)}, as in the test kit's
+ * seeds the initialisation with it) and sees the same batches: as many rows as the batch schedule says
+ * (drawn uniformly with replacement from {@code new java.util.Random(seed)}), as in kron4j-reference's
  * {@code TrainingRun}. Runs are interleaved seed by seed so that a slow patch of a shared machine
  * does not hit one method only, and every method takes a few untimed warm-up steps first (JIT,
  * ND4J's first kernel calls), which also proves each one can train the model before anything is
@@ -33,6 +34,9 @@ public final class AblationRunner {
     private static final Logger LOG = LoggerFactory.getLogger(AblationRunner.class);
     /** Untimed steps each method takes before the measured runs. */
     public static final int WARMUP_STEPS = 3;
+    /** Diagnostics of a step whose trainer reported none (baselines). */
+    private static final StepDiagnostics NONE = new StepDiagnostics(Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+            Double.NaN);
     /** Rows per forward pass when evaluating. */
     private static final int EVAL_CHUNK = 2_000;
 
@@ -47,6 +51,10 @@ public final class AblationRunner {
         }
 
         default void step() {
+        }
+
+        /** The batch loss of the step just taken (called before {@link #step()}). */
+        default void loss(double loss) {
         }
 
         Listener NONE = new Listener() {
@@ -94,7 +102,7 @@ public final class AblationRunner {
             try (trainer) {
                 java.util.Random batches = new java.util.Random(seed ^ 0x5DEECE66DL);
                 for (int s = 0; s < warmupSteps(); s++) {
-                    INDArray[] batch = batch(batches);
+                    INDArray[] batch = batch(batches, s);
                     trainer.step(batch[0], batch[1]);
                     listener.step();
                 }
@@ -121,6 +129,8 @@ public final class AblationRunner {
         int budget = config.steps();
         double[] losses = new double[budget];
         double[] seconds = new double[budget];
+        int[] sizes = new int[budget];
+        List<StepDiagnostics> diagnostics = new ArrayList<>(budget);
         int taken = 0;
         boolean diverged = false;
         java.util.Random batches = new java.util.Random(seed);
@@ -128,11 +138,15 @@ public final class AblationRunner {
             long cpuStart = processCpuNanos();
             long start = System.nanoTime();
             for (int s = 0; s < budget; s++) {
-                INDArray[] batch = batch(batches);
+                INDArray[] batch = batch(batches, s);
                 double loss = trainer.step(batch[0], batch[1]);
                 losses[taken] = loss;
                 seconds[taken] = (System.nanoTime() - start) / 1e9;
+                sizes[taken] = (int) batch[0].rows();
+                StepDiagnostics d = trainer.lastDiagnostics();
+                diagnostics.add(d != null ? d : NONE);
                 taken++;
+                listener.loss(loss);
                 listener.step();
                 if (!Double.isFinite(loss)) {
                     diverged = true;
@@ -164,7 +178,8 @@ public final class AblationRunner {
             }
             RunResult result = new RunResult(method.label(), seed, rate, ownLosses, ownSeconds, stepsToTarget,
                     secondsToTarget, finalLoss, testAccuracy, testLoss, msPerStep, cpuMsPerStep, trainer.factorBytes(),
-                    trainer.skippedSteps(), diverged);
+                    trainer.skippedSteps(), diverged, java.util.Arrays.copyOf(sizes, taken), diagnostics,
+                    trainer.dampingInUse());
             LOG.info("{} lr={} seed={}: steps to target {}, final loss {}, {} ms/step", method.label(), rate, seed,
                     stepsToTarget, finalLoss, msPerStep);
             return result;
@@ -180,9 +195,10 @@ public final class AblationRunner {
         return -1;
     }
 
-    private INDArray[] batch(java.util.Random batches) {
+    /** The batch of the 0-based step k: as many rows as the schedule says, drawn with replacement. */
+    private INDArray[] batch(java.util.Random batches, int step) {
         int n = data.trainSize();
-        int[] rows = new int[config.batchSize()];
+        int[] rows = new int[config.batch().at(step)];
         for (int i = 0; i < rows.length; i++) {
             rows[i] = batches.nextInt(n);
         }

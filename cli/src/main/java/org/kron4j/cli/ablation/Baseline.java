@@ -1,6 +1,5 @@
 package org.kron4j.cli.ablation;
 
-import org.kron4j.cli.engine.NesterovSgd;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -8,8 +7,9 @@ import org.kron4j.api.settings.Setting;
 
 /**
  * The first-order baselines of an ablation. On the DL4J engine they are DL4J's own updaters
- * ({@code Nesterovs}, {@code Adam}); on the test-kit engine, the same update rules as kron4j's
- * first-order transforms ({@link NesterovSgd}, the test kit's {@code Adam}). Their settings ({@link BaselineSettings}) use kron4j's {@link Setting}
+ * ({@code Nesterovs}, {@code Adam}); on the reference engine, the same update rules as kron4j's
+ * first-order transforms ({@code org.kron4j.reference.train.FirstOrderRule}). Their settings
+ * ({@link BaselineSettings}) use kron4j's {@link Setting}
  * so that they validate, print and round-trip exactly like a variant's.
  */
 public enum Baseline {

@@ -1,5 +1,12 @@
 package org.kron4j.cli.ablation;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.kron4j.api.DampingInUse;
+import org.kron4j.api.optim.StepDiagnostics;
+
 /**
  * What one training run (one method at one learning rate, one seed) measured.
  *
@@ -22,10 +29,31 @@ package org.kron4j.cli.ablation;
  * @param factorBytes     bytes of the method's curvature factors at the end; 0 for baselines
  * @param skippedSteps    steps a kron4j guard refused
  * @param diverged        true when a batch loss was NaN or infinite (the run stopped there)
+ * @param batchSizes      per step the examples in its batch (as many as {@code losses})
+ * @param diagnostics     per step what the kron4j optimizer reported (λ, ρ, α, μ); NaN fields
+ *                        for baselines (as many as {@code losses})
+ * @param dampingInUse    per layer the damping its block applied at the end of the run, after
+ *                        any raise by the store's fallback chain; empty for baselines
  */
 public record RunResult(String label, long seed, double learningRate, double[] losses, double[] seconds, int stepsToTarget,
         double secondsToTarget, double finalTrainLoss, double testAccuracy, double testLoss, double msPerStep,
-        double cpuMsPerStep, long factorBytes, long skippedSteps, boolean diverged) {
+        double cpuMsPerStep, long factorBytes, long skippedSteps, boolean diverged, int[] batchSizes,
+        List<StepDiagnostics> diagnostics, Map<String, DampingInUse> dampingInUse) {
+
+    public RunResult {
+        diagnostics = List.copyOf(diagnostics);
+        dampingInUse = Collections.unmodifiableMap(new LinkedHashMap<>(dampingInUse));
+    }
+
+    /** The damping λ of every step (NaN where unknown). */
+    public double[] damping() {
+        return diagnostics.stream().mapToDouble(StepDiagnostics::damping).toArray();
+    }
+
+    /** True when the store raised some layer's damping above the optimizer's. */
+    public boolean dampingRaised() {
+        return dampingInUse.values().stream().anyMatch(DampingInUse::raised);
+    }
 
     public boolean reached() {
         return stepsToTarget > 0;

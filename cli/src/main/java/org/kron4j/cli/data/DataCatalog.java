@@ -20,7 +20,7 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  *
  * <ul>
  *   <li>{@code digits}, {@code iris}, {@code wine}, {@code breast-cancer}: the UCI sets bundled
- *       with the test kit; a stratified split (default 20 % held out, split seed 0, the same for
+ *       with kron4j-reference; a stratified split (default 20 % held out, split seed 0, the same for
  *       every method and seed); classifier features z-scored with the training part's statistics,
  *       autoencoder features min-max scaled to [0, 1] (held-out values clipped);</li>
  *   <li>{@code mnist}, {@code fashion-mnist}: the standard 60 000 / 10 000 split read from IDX

@@ -15,6 +15,7 @@ import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.OptimizerConfig;
+import org.kron4j.api.settings.Setting;
 import org.kron4j.api.settings.Settings;
 import org.kron4j.dl4j.Kron4jAttachment;
 import org.kron4j.dl4j.Kron4jDl4j;
@@ -39,10 +40,11 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
  *
  * <p>Baselines are DL4J updaters: {@code sgd} is {@code Nesterovs(η, μ)} ({@code Sgd(η)} when
  * μ = 0), {@code adam} is {@code Adam(η, β₁, β₂, ε)}. A kron4j variant is attached with
- * {@link Kron4jDl4j#attach}: it replaces DL4J's gradient with its preconditioned direction, and
- * DL4J's {@code Nesterovs} updater applies the variant's {@code learningRate} and
- * {@code momentum} (which the kron4j-dl4j adapter leaves to DL4J); every other setting goes to
- * kron4j unchanged.
+ * {@link Kron4jDl4j#attach}. With fixed settings it replaces DL4J's gradient with its
+ * preconditioned direction, and DL4J's {@code Nesterovs} updater applies the variant's
+ * {@code learningRate} and {@code momentum} (which the kron4j-dl4j adapter leaves to DL4J); every
+ * other setting goes to kron4j unchanged. With the K-FAC family's adaptive step kron4j computes
+ * the whole update and the network gets DL4J's pass-through {@code NoOp} updater.
  */
 public final class Dl4jEngine implements TrainingEngine {
     private final VariantRegistry registry;
@@ -59,8 +61,9 @@ public final class Dl4jEngine implements TrainingEngine {
     @Override
     public String describe() {
         return "DL4J 1.0.0-M2.1 MultiLayerNetwork (float32, Glorot-uniform weights) trained with fit(DataSet); kron4j "
-                + "variants attached through kron4j-dl4j, their learningRate and momentum applied by DL4J's Nesterovs "
-                + "updater; baselines are DL4J's Nesterovs and Adam updaters";
+                + "variants attached through kron4j-dl4j (with the adaptive step kron4j computes the whole update behind "
+                + "DL4J's NoOp updater; with fixed settings their learningRate and momentum are applied by DL4J's "
+                + "Nesterovs updater); baselines are DL4J's Nesterovs and Adam updaters";
     }
 
     @Override
@@ -75,6 +78,11 @@ public final class Dl4jEngine implements TrainingEngine {
                 case ADAM -> new Adam(learningRate, settings.get(BaselineSettings.BETA1),
                         settings.get(BaselineSettings.BETA2), settings.get(BaselineSettings.EPSILON));
             };
+        } else if (wholeUpdate(method.config())) {
+            // the adaptive step computes the whole update (λ, α, μ): DL4J's updater must pass it through
+            // μ is the quadratic model's (a momentum setting is refused by the adapter)
+            updater = new NoOp();
+            kron4j = method.config(learningRate).without(OptimizerSettings.MOMENTUM);
         } else {
             // learning rate and momentum are DL4J's updater's; every other setting goes to kron4j
             kron4j = method.config().without(OptimizerSettings.LEARNING_RATE).without(OptimizerSettings.MOMENTUM);
@@ -89,6 +97,22 @@ public final class Dl4jEngine implements TrainingEngine {
         }
         return new Dl4jTrainer(network, attachment);
     }
+
+    /**
+     * Whether the variant's configuration has kron4j compute the whole update (the K-FAC family's
+     * {@code adaptiveStep} setting, where the variant has it and it is on); then DL4J's updater is
+     * {@code NoOp} and kron4j keeps its learning rate and momentum settings.
+     */
+    static boolean wholeUpdate(OptimizerConfig config) {
+        for (Setting<?> setting : OptimizerConfig.schema(config.variant())) {
+            if (setting.name().equals(ADAPTIVE_STEP)) {
+                return Boolean.TRUE.equals(config.settings().get(setting));
+            }
+        }
+        return false;
+    }
+
+    private static final String ADAPTIVE_STEP = "adaptiveStep";
 
     private static IUpdater nesterov(double learningRate, double momentum) {
         return momentum == 0 ? new Sgd(learningRate) : new Nesterovs(learningRate, momentum);
@@ -160,6 +184,17 @@ public final class Dl4jEngine implements TrainingEngine {
         @Override
         public long skippedSteps() {
             return attachment == null ? 0 : attachment.diagnostics().skippedSteps();
+        }
+
+        @Override
+        public org.kron4j.api.optim.StepDiagnostics lastDiagnostics() {
+            return attachment == null ? null
+                    : attachment.lastStep().map(org.kron4j.api.optim.StepResult::diagnostics).orElse(null);
+        }
+
+        @Override
+        public java.util.Map<String, org.kron4j.api.DampingInUse> dampingInUse() {
+            return attachment == null ? java.util.Map.of() : attachment.diagnostics().dampingInUse();
         }
 
         @Override

@@ -16,10 +16,12 @@ import org.kron4j.api.model.Loss;
  *   <li>an MLP classifier, written {@code 64-128-128-10}: dense layers with the given hidden
  *       activation (default tanh) and a softmax cross-entropy output; the first width must be
  *       the data's feature count and the last its class count;</li>
- *   <li>{@code autoencoder}: the classic deep autoencoder of Hinton &amp; Salakhutdinov (2006),
- *       d-1000-500-250-30-250-500-1000-d, sigmoid units except the linear 30-unit code layer,
- *       and a sigmoid cross-entropy (Bernoulli) reconstruction loss summed over the d outputs —
- *       the benchmark of Martens (2010) and Martens &amp; Grosse (2015), d = 784 on MNIST;</li>
+ *   <li>{@code autoencoder}: the deep autoencoder of Hinton &amp; Salakhutdinov (2006),
+ *       d-1000-500-250-30-250-500-1000-d, in the set-up of Martens &amp; Grosse (2015): tanh
+ *       units except the linear 30-unit code layer, and a sigmoid cross-entropy (Bernoulli)
+ *       reconstruction loss summed over the d outputs, d = 784 on MNIST; with activation
+ *       {@code sigmoid} it is the original sigmoid autoencoder of Hinton &amp; Salakhutdinov and
+ *       Martens (2010);</li>
  *   <li>{@code autoencoder:256-64-16}: the same with another encoder (the decoder mirrors it,
  *       the last encoder width is the linear code layer).</li>
  * </ul>
@@ -98,8 +100,7 @@ public record ModelShape(String text, int[] sizes, List<Activation> activations,
      *
      * @param text       "64-128-128-10", "autoencoder", "autoencoder:256-64-16", or null for the
      *                   default classifier d-128-128-C
-     * @param activation the hidden activation name; null for the default (tanh for classifiers,
-     *                   sigmoid for autoencoders)
+     * @param activation the hidden activation name; null for the default, tanh
      * @param features   d, the data's feature count
      * @param classes    C, the data's class count
      * @param dataName   for messages
@@ -108,8 +109,7 @@ public record ModelShape(String text, int[] sizes, List<Activation> activations,
     public static ModelShape resolve(String text, String activation, int features, int classes, String dataName) {
         String model = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
         boolean autoencoder = isAutoencoder(model);
-        String hidden = activation == null ? (autoencoder ? "sigmoid" : "tanh")
-                : activation.trim().toLowerCase(Locale.ROOT);
+        String hidden = activation == null ? "tanh" : activation.trim().toLowerCase(Locale.ROOT);
         Activation f = activation(hidden);
         if (autoencoder) {
             int[] encoder = CLASSIC_ENCODER;

@@ -1,5 +1,8 @@
 package org.kron4j.cli.engine;
 
+import java.util.Map;
+import org.kron4j.api.DampingInUse;
+import org.kron4j.api.optim.StepDiagnostics;
 import org.kron4j.cli.ablation.MethodConfig;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -7,12 +10,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * What trains a network for an ablation: builds a fresh network of a {@link ModelShape} for a
  * seed, with one method at one learning rate, and runs its steps. Implementations: {@link Dl4jEngine}
  * (a DL4J {@code MultiLayerNetwork}, kron4j attached as a listener; the default) and
- * {@link TestkitEngine} (the test kit's {@code ReferenceMlp}). The ablation runner never learns
+ * {@link ReferenceEngine} (kron4j's {@code ReferenceMlp}). The ablation runner never learns
  * which one it drives.
  */
 public interface TrainingEngine {
 
-    /** "dl4j" or "testkit". */
+    /** "dl4j" or "reference". */
     String name();
 
     /** One line for reports: what the networks are and how the methods are applied. */
@@ -45,6 +48,22 @@ public interface TrainingEngine {
 
         /** Steps the method refused (a kron4j guard found NaN or infinity); 0 for baselines. */
         long skippedSteps();
+
+        /**
+         * The diagnostics of the last {@link #step} (λ, ρ, α, μ, loss) as the kron4j optimizer
+         * reported them; null for baselines and before the first step.
+         */
+        default StepDiagnostics lastDiagnostics() {
+            return null;
+        }
+
+        /**
+         * Per layer, the damping its curvature block really applies now, after any raise by the
+         * store's fallback chain; empty for baselines and variants that report none.
+         */
+        default Map<String, DampingInUse> dampingInUse() {
+            return Map.of();
+        }
 
         @Override
         void close();

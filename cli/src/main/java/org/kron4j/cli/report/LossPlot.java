@@ -12,9 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
-import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.XYSeries;
-import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /**
@@ -23,62 +21,56 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * moving mean of the last {@code window} batch losses (the quantity the target is judged on; the
  * median, like the report's, so that one seed's spike does not stand for the method),
  * plotted where every seed still has a finite loss; the seconds axis uses the per-step median of
- * the seeds' elapsed times. Logarithmic loss axis; the target is a dashed line. Rendered headless
- * with XChart.
+ * the seeds' elapsed times. The loss axis is linear when the curves stay within a factor of
+ * {@value Charts#LINEAR_SPAN}, else logarithmic, labelled at any scale; the target is a dashed
+ * line. Rendered headless with XChart.
  */
 public final class LossPlot {
-    public static final int WIDTH = 760;
-    public static final int HEIGHT = 520;
-    private static final Color[] PALETTE = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c),
-        new Color(0x9467bd), new Color(0xff7f0e), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
-        new Color(0xbcbd22), new Color(0x17becf)};
+    public static final int WIDTH = Charts.WIDTH;
+    public static final int HEIGHT = Charts.HEIGHT;
 
     private LossPlot() {
     }
 
     /** The PNG bytes of both charts side by side. */
     public static byte[] render(AblationResult result) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        BitmapEncoder.saveBitmap(charts(result), 1, 2, out, BitmapEncoder.BitmapFormat.PNG);
+        return out.toByteArray();
+    }
+
+    /** The two charts: loss vs steps, loss vs seconds. */
+    public static List<XYChart> charts(AblationResult result) {
         AblationConfig config = result.config();
-        String title = config.data() + ", " + result.model().widths() + " (" + config.engine() + "), batch "
-                + config.batchSize() + ", " + config.seeds().size() + " seed" + (config.seeds().size() == 1 ? "" : "s");
-        XYChart bySteps = chart("Training loss vs steps — " + title, "step");
-        XYChart bySeconds = chart("Training loss vs wall time", "seconds");
+        String title = "Training loss: " + config.data() + ", " + Charts.model(result.model()) + " (" + config.engine()
+                + ")";
+        String setup = "batch " + config.batch() + ", " + Charts.seeds(config.seeds().size());
+        XYChart bySteps = Charts.chart(title, "step (" + setup + ")", "training loss (moving mean)");
+        XYChart bySeconds = Charts.chart("Training loss vs wall time", "seconds", "training loss (moving mean)");
         int colour = 0;
         double maxSeconds = 0;
+        double lo = config.target();
+        double hi = config.target();
         for (AblationResult.MethodRuns m : result.methods()) {
             Curve curve = curve(m.chosen().runs(), config.window());
             if (curve.steps.length == 0) {
                 continue;
             }
             String name = m.method().label() + (m.method().isSweep() ? " (lr " + m.chosen().rate() + ")" : "");
-            Color c = PALETTE[colour++ % PALETTE.length];
-            style(bySteps.addSeries(name, curve.steps, curve.loss), c);
-            style(bySeconds.addSeries(name, curve.seconds, curve.loss), c);
+            Color c = Charts.PALETTE[colour++ % Charts.PALETTE.length];
+            Charts.style(bySteps.addSeries(name, curve.steps, curve.loss), c);
+            Charts.style(bySeconds.addSeries(name, curve.seconds, curve.loss), c);
             maxSeconds = Math.max(maxSeconds, curve.seconds[curve.seconds.length - 1]);
+            for (double v : curve.loss) {
+                lo = Math.min(lo, v);
+                hi = Math.max(hi, v);
+            }
         }
         target(bySteps, config.target(), 1, config.steps());
         target(bySeconds, config.target(), 0, Math.max(maxSeconds, 1e-3));
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        BitmapEncoder.saveBitmap(List.of(bySteps, bySeconds), 1, 2, out, BitmapEncoder.BitmapFormat.PNG);
-        return out.toByteArray();
-    }
-
-    private static XYChart chart(String title, String xAxis) {
-        XYChart chart = new XYChartBuilder().width(WIDTH).height(HEIGHT).title(title).xAxisTitle(xAxis)
-                .yAxisTitle("training loss (moving mean)").build();
-        Styler styler = chart.getStyler();
-        chart.getStyler().setYAxisLogarithmic(true);
-        chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
-        chart.getStyler().setMarkerSize(0);
-        styler.setChartBackgroundColor(Color.WHITE);
-        styler.setAntiAlias(true);
-        return chart;
-    }
-
-    private static void style(XYSeries series, Color colour) {
-        series.setMarker(SeriesMarkers.NONE);
-        series.setLineColor(colour);
-        series.setLineStyle(new BasicStroke(2f));
+        Charts.scale(bySteps, lo, hi);
+        Charts.scale(bySeconds, lo, hi);
+        return List.of(bySteps, bySeconds);
     }
 
     private static void target(XYChart chart, double target, double from, double to) {

@@ -46,9 +46,9 @@ public final class ReportWriter {
         md.append("- data: ").append(result.data()).append('\n');
         md.append("- model: ").append(result.model().describe()).append('\n');
         md.append("- engine: ").append(result.engine()).append('\n');
-        md.append(String.format(Locale.ROOT, "- budget: %d steps of %d examples (drawn with replacement) per run; "
+        md.append(String.format(Locale.ROOT, "- budget: %d steps of %s examples (drawn with replacement) per run; "
                 + "seeds %s; every method starts from the same weights and sees the same batches for a seed%n",
-                config.steps(), config.batchSize(), config.seeds()));
+                config.steps(), config.batch().describe(), config.seeds()));
         md.append(String.format(Locale.ROOT, "- target: the mean of the last %d training batch losses ≤ %s; "
                 + "steps and seconds to target count from the first step (seconds: wall time of batch drawing "
                 + "and steps, no evaluation)%n", config.window(), fmt(config.target())));
@@ -136,6 +136,7 @@ public final class ReportWriter {
                 .append(" (fewest median steps to target among the baselines); below 1 means fewer steps or less "
                         + "time than it.\n"));
         md.append("\n![training loss](loss.png)\n\n");
+        damping(md, result);
 
         md.append("## Every run (results.csv)\n\n");
         md.append("| method | seed | learning rate | steps to target | seconds to target | final train loss | ")
@@ -189,6 +190,80 @@ public final class ReportWriter {
         }
         md.append("\n## Why these presets\n\n").append(Presets.RATIONALE.strip()).append('\n');
         return md.toString();
+    }
+
+    /** The damping section: λ over the steps per kron4j method, and any raise by the store's fallback chain. */
+    private static void damping(StringBuilder md, AblationResult result) {
+        List<AblationResult.MethodRuns> variants = result.methods().stream()
+                .filter(DampingPlot::hasDamping).toList();
+        if (variants.isEmpty()) {
+            return;
+        }
+        md.append("## Damping\n\n");
+        md.append("The damping λ each kron4j method used per step (steps.csv has every step of every run, with the "
+                + "reduction ratio ρ, the step size α and the momentum μ); medians over seeds at the chosen learning "
+                + "rate. ρ is reported on the steps that adapted λ.\n\n");
+        md.append("| method | λ at step 1 | λ at the last step | smallest λ | largest λ | steps with ρ | median ρ |\n"
+                + "|---|--:|--:|--:|--:|--:|--:|\n");
+        for (AblationResult.MethodRuns m : variants) {
+            List<RunResult> runs = m.chosen().runs();
+            double[] first = new double[runs.size()];
+            double[] last = new double[runs.size()];
+            double[] low = new double[runs.size()];
+            double[] high = new double[runs.size()];
+            double[] adapted = new double[runs.size()];
+            List<Double> rhos = new ArrayList<>();
+            for (int i = 0; i < runs.size(); i++) {
+                double[] d = runs.get(i).damping();
+                first[i] = d.length == 0 ? Double.NaN : d[0];
+                last[i] = d.length == 0 ? Double.NaN : d[d.length - 1];
+                low[i] = java.util.Arrays.stream(d).filter(Double::isFinite).min().orElse(Double.NaN);
+                high[i] = java.util.Arrays.stream(d).filter(Double::isFinite).max().orElse(Double.NaN);
+                long count = 0;
+                for (var diag : runs.get(i).diagnostics()) {
+                    if (Double.isFinite(diag.reductionRatio())) {
+                        count++;
+                        rhos.add(diag.reductionRatio());
+                    }
+                }
+                adapted[i] = count;
+            }
+            md.append("| ").append(m.method().label()).append(" | ").append(sci(median(first))).append(" | ")
+                    .append(sci(median(last))).append(" | ").append(sci(median(low))).append(" | ")
+                    .append(sci(median(high))).append(" | ").append(steps(median(adapted))).append(" | ")
+                    .append(rhos.isEmpty() ? "—" : String.format(Locale.ROOT, "%.3g",
+                            median(rhos.stream().mapToDouble(Double::doubleValue).toArray())))
+                    .append(" |\n");
+        }
+        md.append("\n![damping](damping.png)\n\n");
+        List<String> raised = new ArrayList<>();
+        for (AblationResult.MethodRuns m : variants) {
+            for (RunResult r : m.chosen().runs()) {
+                r.dampingInUse().forEach((layer, used) -> {
+                    if (used.raised()) {
+                        raised.add(String.format(Locale.ROOT, "%s seed %d, layer %s: requested %s, applied %s%s",
+                                r.label(), r.seed(), layer, sci(used.requested()), sci(used.applied()),
+                                used.factors().isEmpty() ? "" : " (factors " + used.factors() + ")"));
+                    }
+                });
+            }
+        }
+        if (!raised.isEmpty()) {
+            md.append("The factor store raised the damping of some blocks above the optimizer's (its fallback chain, "
+                    + "when a factor's decomposition failed at the requested damping); the damping in use at the end "
+                    + "of each run:\n\n");
+            raised.forEach(line -> md.append("- ").append(line).append('\n'));
+            md.append('\n');
+        }
+    }
+
+    private static double median(double[] values) {
+        double[] finite = java.util.Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
+        return finite.length == 0 ? Double.NaN : org.kron4j.cli.ablation.Stats.median(finite);
+    }
+
+    private static String sci(double v) {
+        return Double.isFinite(v) ? String.format(Locale.ROOT, "%.3g", v) : "—";
     }
 
     private static String notes(RunResult r) {

@@ -14,9 +14,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * then turns the capture into parameter updates Δθ to add, one per layer in the gradient's
  * shape. An empty list means the step was skipped and the parameters stay as they are.
  *
- * <p>A kron4j optimizer plugs in with {@link #of(KroneckerOptimizer)}; the baselines in
- * {@code org.kron4j.testkit.baseline} implement it directly; a lambda over the gradients works
- * too: {@code capture -> myUpdates(capture)}.
+ * <p>A kron4j optimizer plugs in with {@link #of(KroneckerOptimizer)}; the first-order baselines
+ * ({@link FirstOrderRule}) implement it directly; a lambda over the gradients works too:
+ * {@code capture -> myUpdates(capture)}.
  */
 @FunctionalInterface
 public interface StepFunction {

@@ -57,8 +57,8 @@ public interface UpdateTransform {
 
     /**
      * Whether this stage may reject the step with this index ({@link #mayRejectSteps()} by
-     * default); a stage that can reject only on some steps (every T₁-th) says so, and the driver
-     * keeps its in-memory checkpoint only then.
+     * default); a stage that can reject only on some steps (every T₁-th) says so (informational:
+     * the driver keeps its in-memory checkpoint on every statistics and refresh step anyway).
      */
     default boolean mayRejectAt(long step) {
         return mayRejectSteps();

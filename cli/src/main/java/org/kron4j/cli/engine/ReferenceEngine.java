@@ -2,14 +2,21 @@ package org.kron4j.cli.engine;
 
 import org.kron4j.cli.ablation.BaselineSettings;
 import org.kron4j.cli.ablation.MethodConfig;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import org.kron4j.api.CurvatureBlock;
+import org.kron4j.api.DampingInUse;
+import org.kron4j.api.capture.ModelCapture;
+import org.kron4j.api.optim.StepDiagnostics;
+import org.kron4j.api.optim.StepResult;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.reference.mlp.ReferenceMlp;
 import org.kron4j.reference.train.StepFunction;
-import org.kron4j.testkit.baseline.Adam;
+import org.kron4j.reference.train.FirstOrderRule;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.api.rng.Random;
@@ -18,29 +25,36 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The test kit's {@link ReferenceMlp} (explicit ND4J forward and backward passes, Glorot-uniform
- * weights, float32) as an ablation engine. kron4j variants drive it through their own driver
- * (learning rate and heavy-ball momentum are kron4j's settings); the baselines are
- * {@link NesterovSgd} and the test kit's {@link Adam}, the same update rules as DL4J's.
+ * kron4j's {@link ReferenceMlp} (explicit ND4J forward and backward passes, Glorot-uniform
+ * weights, float32; module {@code kron4j-reference}) as an ablation engine, named
+ * {@value #NAME} ({@value #ALIAS} is accepted as its former name). kron4j variants drive it
+ * through their own driver (learning rate and heavy-ball momentum are kron4j's settings); the
+ * baselines are kron4j's first-order transforms ({@link FirstOrderRule#nesterov},
+ * {@link FirstOrderRule#adam}), the same update rules as DL4J's.
  */
-public final class TestkitEngine implements TrainingEngine {
-    private static final Logger LOG = LoggerFactory.getLogger(TestkitEngine.class);
+public final class ReferenceEngine implements TrainingEngine {
+    /** The engine's name on the command line and in config.json. */
+    public static final String NAME = "reference";
+    /** The engine's former name, still accepted. */
+    public static final String ALIAS = "testkit";
+    private static final Logger LOG = LoggerFactory.getLogger(ReferenceEngine.class);
 
     private final VariantRegistry registry;
 
-    public TestkitEngine(VariantRegistry registry) {
+    public ReferenceEngine(VariantRegistry registry) {
         this.registry = registry;
     }
 
     @Override
     public String name() {
-        return "testkit";
+        return NAME;
     }
 
     @Override
     public String describe() {
-        return "the test kit's ReferenceMlp (explicit ND4J passes, float32, Glorot-uniform weights); kron4j variants "
-                + "apply their own learning rate and heavy-ball momentum; baselines: Nesterov SGD and Adam written out";
+        return "kron4j's ReferenceMlp (explicit ND4J passes, float32, Glorot-uniform weights); kron4j variants "
+                + "apply their own learning rate and heavy-ball momentum; baselines: Nesterov SGD and Adam from kron4j's "
+                + "first-order transforms";
     }
 
     @Override
@@ -55,16 +69,43 @@ public final class TestkitEngine implements TrainingEngine {
         if (baseline.isPresent()) {
             var s = method.values();
             rule = switch (baseline.get()) {
-                case SGD -> new NesterovSgd(learningRate, s.get(BaselineSettings.MOMENTUM));
-                case ADAM -> new Adam(learningRate, s.get(BaselineSettings.BETA1), s.get(BaselineSettings.BETA2),
-                        s.get(BaselineSettings.EPSILON));
+                case SGD -> FirstOrderRule.nesterov(learningRate, s.get(BaselineSettings.MOMENTUM));
+                case ADAM -> FirstOrderRule.adam(learningRate, s.get(BaselineSettings.BETA1),
+                        s.get(BaselineSettings.BETA2), s.get(BaselineSettings.EPSILON));
             };
         } else {
             optimizer = KroneckerOptimizer.builder(method.config(learningRate)).model(mlp.modelSpec()).build();
-            rule = StepFunction.of(optimizer);
+            rule = new Recording(optimizer);
         }
-        LOG.debug("testkit trainer {} lr={} seed={}", method.label(), learningRate, seed);
+        LOG.debug("reference trainer {} lr={} seed={}", method.label(), learningRate, seed);
         return new ReferenceTrainer(mlp, rule, optimizer, Nd4j.getRandomFactory().getNewRandomInstance(seed));
+    }
+
+    /** The optimizer as a step function that keeps its last {@link StepResult}'s diagnostics. */
+    private static final class Recording implements StepFunction {
+        private final KroneckerOptimizer optimizer;
+        private StepDiagnostics last;
+
+        Recording(KroneckerOptimizer optimizer) {
+            this.optimizer = optimizer;
+        }
+
+        @Override
+        public List<INDArray> step(ModelCapture capture) {
+            StepResult result = optimizer.step(capture);
+            last = result.diagnostics();
+            return result.updates();
+        }
+
+        @Override
+        public StepPlan plan() {
+            return optimizer.plan();
+        }
+
+        @Override
+        public String name() {
+            return optimizer.variant().name();
+        }
     }
 
     private static final class ReferenceTrainer implements Trainer {
@@ -112,6 +153,22 @@ public final class TestkitEngine implements TrainingEngine {
         @Override
         public long skippedSteps() {
             return skipped;
+        }
+
+        @Override
+        public StepDiagnostics lastDiagnostics() {
+            return rule instanceof Recording recording ? recording.last : null;
+        }
+
+        @Override
+        public Map<String, DampingInUse> dampingInUse() {
+            Map<String, DampingInUse> damping = new LinkedHashMap<>();
+            if (optimizer != null) {
+                for (CurvatureBlock block : optimizer.estimator().blocks()) {
+                    block.dampingInUse().ifPresent(used -> damping.put(block.layer().name(), used));
+                }
+            }
+            return damping;
         }
 
         @Override

@@ -18,7 +18,7 @@ import org.kron4j.api.store.StateArray;
 import org.kron4j.api.store.SymmetricFactor;
 import org.kron4j.api.support.NdArrays;
 import org.kron4j.core.KroneckerAlgebra;
-import org.kron4j.core.DenseStatistics;
+import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.KroneckerFactors;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -27,7 +27,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * EKFAC for one dense layer (see {@link EkfacApproximation} for the method, schedule and memory).
+ * EKFAC for one layer whose gradient is a matrix (see {@link EkfacApproximation} for the method,
+ * schedule and memory): dense layers and {@link org.kron4j.core.Conv2d} layers alike; the layer
+ * kind's {@link FactorStatistics} supplies the factor statistics and the scalings sum.
  *
  * <p>State, all in the factor store under the layer's name: K-FAC's {@code A} and {@code G}
  * (averages and eigendecompositions, registered by {@link KroneckerFactors}), {@code scalings}
@@ -35,8 +37,8 @@ import org.slf4j.LoggerFactory;
  * batches S has absorbed, for the moving-average weights). Invariant: S is meaningful exactly when
  * both eigenbases exist, and it is always expressed in the eigenvectors the store holds.
  */
-final class DenseEkfacBlock implements CurvatureBlock {
-    private static final Logger LOG = LoggerFactory.getLogger(DenseEkfacBlock.class);
+final class EkfacBlock implements CurvatureBlock {
+    private static final Logger LOG = LoggerFactory.getLogger(EkfacBlock.class);
 
     /** The statistic role of the batch's scalings sum in {@link BlockStatistics}. */
     static final String SCALINGS = "S";
@@ -50,7 +52,7 @@ final class DenseEkfacBlock implements CurvatureBlock {
     private static final double BATCH_COUNT_CAP = 1 << 20;
 
     private final KroneckerFactors factors;
-    private final DenseStatistics statistics;
+    private final FactorStatistics statistics;
     private final StateArray scalings;
     private final StateArray batches;
     private final ScalingsAfterRefresh afterRefresh;
@@ -59,9 +61,10 @@ final class DenseEkfacBlock implements CurvatureBlock {
     private boolean warnedPassThrough;
     private double preconditionDamping = Double.NaN;
 
-    DenseEkfacBlock(LayerSpec layer, FactorStore store, ScalingsAfterRefresh afterRefresh) {
+    EkfacBlock(LayerSpec layer, FactorStore store, FactorStatistics.Factory statistics,
+            ScalingsAfterRefresh afterRefresh) {
         this.factors = new KroneckerFactors(layer, store);
-        this.statistics = new DenseStatistics(layer, store.storagePrecision().dataType());
+        this.statistics = statistics.create(layer, store.storagePrecision().dataType());
         this.scalings = store.array(layer.name(), SCALINGS_ROLE, layer.gradientShape());
         this.batches = store.array(layer.name(), BATCHES_ROLE, 1);
         this.afterRefresh = afterRefresh;
@@ -100,7 +103,7 @@ final class DenseEkfacBlock implements CurvatureBlock {
     }
 
     /**
-     * Σāāᵀ and Σggᵀ, and once a basis exists the scalings sum in it, {@code "S"} (m×(n+1)); count
+     * The kind's A and G sums, and once a basis exists the scalings sum in it, {@code "S"} (gradient-shaped); count
      * B. Pure: reads the current eigenvectors, changes nothing.
      */
     @Override
@@ -111,37 +114,10 @@ final class DenseEkfacBlock implements CurvatureBlock {
         if (inputVectors.isEmpty() || outputVectors.isEmpty()) {
             return kronecker;
         }
-        INDArray outputGradients = statistics.outputRows(capture);
         Map<String, INDArray> sums = new LinkedHashMap<>(kronecker.sums());
-        sums.put(SCALINGS, scalingsSum(statistics.inputRows(capture), outputGradients, inputVectors.get(),
-                outputVectors.get(), batchSize));
+        sums.put(SCALINGS, statistics.projectedGradientSquares(capture, batchSize, inputVectors.get(),
+                outputVectors.get()));
         return BlockStatistics.of(kronecker.count(), sums);
-    }
-
-    /**
-     * Σ_r (Q_Gᵀ g_r)^{∘2} ((Q_Aᵀ ā_{r mod B})^{∘2})ᵀ over the R rows of the output gradients, as one
-     * product: with P_G = (G_rows Q_G)^{∘2} (R×m) and P_A = (Ā Q_A)^{∘2} (B×(n+1)), and the k = R/B
-     * row blocks of P_G summed first (they share their example's ā), the sum is P_Gᵀ P_A.
-     *
-     * @param inputs          ā rows, B×(n+1)
-     * @param outputGradients g rows, R×m with R a multiple of B, row r belonging to example r mod B
-     */
-    static INDArray scalingsSum(INDArray inputs, INDArray outputGradients, INDArray inputVectors,
-            INDArray outputVectors, int batchSize) {
-        long rows = outputGradients.rows();
-        if (inputs.rows() != batchSize || rows % batchSize != 0) {
-            throw new IllegalArgumentException("expected " + batchSize + " input rows and a multiple of " + batchSize
-                    + " output-gradient rows, got " + inputs.rows() + " and " + rows);
-        }
-        long m = outputGradients.columns();
-        INDArray projectedOutputs = outputGradients.mmul(outputVectors);
-        projectedOutputs.muli(projectedOutputs);
-        if (rows > batchSize) {
-            projectedOutputs = projectedOutputs.reshape('c', rows / batchSize, batchSize, m).sum(0);
-        }
-        INDArray projectedInputs = inputs.mmul(inputVectors);
-        projectedInputs.muli(projectedInputs);
-        return Nd4j.gemm(projectedOutputs, projectedInputs, true, false);
     }
 
     /** Folds A and G into their averages and, when present, the batch's scalings into S. */
@@ -288,6 +264,6 @@ final class DenseEkfacBlock implements CurvatureBlock {
 
     @Override
     public String toString() {
-        return "DenseEkfacBlock{" + layer() + ", scalingsAfterRefresh=" + afterRefresh + "}";
+        return "EkfacBlock{" + layer() + ", scalingsAfterRefresh=" + afterRefresh + "}";
     }
 }
