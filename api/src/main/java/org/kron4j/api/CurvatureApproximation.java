@@ -36,13 +36,14 @@ public interface CurvatureApproximation {
 
     /**
      * The driver settings ({@link OptimizerSettings#ALL}) that mean something for this variant;
-     * default: all of them. Those left out are neither listed nor accepted for the variant (a spec
+     * default: all but the adaptive ones ({@link OptimizerSettings#FIXED}; the K-FAC family adds
+     * {@link OptimizerSettings#ADAPTIVE}). Those left out are neither listed nor accepted for the variant (a spec
      * giving one fails naming the setting and the variant); the driver uses the library default
      * for them, which the variant must ignore. For example Shampoo leaves out {@code damping},
      * {@code dampingMode} and {@code targets}. Must return settings of {@link OptimizerSettings#ALL}.
      */
     default List<Setting<?>> driverSettings() {
-        return OptimizerSettings.ALL;
+        return OptimizerSettings.FIXED;
     }
 
     /** The settings this variant adds to the driver's (see {@link OptimizerSettings}). */

@@ -54,6 +54,15 @@ import org.slf4j.LoggerFactory;
  * and writes the preconditioned, KL-clipped direction back into the gradient views, multiplied
  * by B so that DL4J's updater, which divides by B, sees it in the gradient's own scale.
  *
+ * <p><b>Adaptive K-FAC</b> ({@code adaptiveStep=true}, the default of kfac, ekfac and kfra): kron4j
+ * computes the whole update δ (learning rate and momentum from the quadratic model, damping by
+ * Levenberg-Marquardt) and writes −B·δ (−δ without miniBatch) into the gradient views, so DL4J's
+ * updater must pass them through: {@code NoOp}, or {@code Sgd} with learning rate 1, and no DL4J
+ * regularisation or gradient normalisation. {@code attach} refuses anything else with a message
+ * saying what to set, or installs {@code NoOp} with {@link Builder#installPassThroughUpdater()}.
+ * {@link Kron4jAttachment#lastStep()} gives each step's λ, ρ, α and μ. The rest of this paragraph
+ * and the next describe the fixed mode ({@code adaptiveStep=false}).
+ *
  * <p><b>Learning rate and momentum belong to DL4J's updater.</b> Use {@code Sgd} or
  * {@code Nesterovs}; the step is θ ← θ − η_DL4J·d (with DL4J's momentum on d). kron4j's
  * {@code learningRate} only enters the KL clip ν = min(1, √(κ/(η² Σ dᵀg))), so it is set to
@@ -113,6 +122,7 @@ public final class Kron4jDl4j {
         private VariantRegistry registry;
         private Long seed;
         private SymmetricLinearAlgebra linearAlgebra;
+        private boolean installPassThrough;
 
         private Builder(MultiLayerNetwork network) {
             this.network = Objects.requireNonNull(network, "network");
@@ -155,6 +165,16 @@ public final class Kron4jDl4j {
             return this;
         }
 
+        /**
+         * With the adaptive step ({@code adaptiveStep=true}, the K-FAC family's default), replace the
+         * updater of every trainable layer by DL4J's {@code NoOp} instead of refusing a network whose
+         * updater would rescale kron4j's update.
+         */
+        public Builder installPassThroughUpdater() {
+            this.installPassThrough = true;
+            return this;
+        }
+
         private static void requireUnset(Object current, String name) {
             if (current != null) {
                 throw new IllegalStateException(name + " was already set");
@@ -187,8 +207,9 @@ public final class Kron4jDl4j {
             CurvatureApproximation variant = settings.variant();
             NetworkModel model = NetworkModel.of(network);
 
+            boolean adaptiveStep = KroneckerOptimizer.adaptiveStep(settings);
             UpdaterInfo updater = UpdaterInfo.of(network, model);
-            if (updater.hasLearningRate() && settings.isSet(OptimizerSettings.LEARNING_RATE)) {
+            if (!adaptiveStep && updater.hasLearningRate() && settings.isSet(OptimizerSettings.LEARNING_RATE)) {
                 throw new IllegalArgumentException("learningRate is DL4J's: the step is set by the network's updater ("
                         + updater.describe() + "); remove learningRate from '" + written + "'");
             }
@@ -227,18 +248,75 @@ public final class Kron4jDl4j {
                     throw new UnsupportedModelException(why + ", even with those layers passed through");
                 }
             }
-            warnAboutDl4jSettings(model, updater);
+            if (adaptiveStep) {
+                requirePassThrough(model, written);
+            } else {
+                warnAboutDl4jSettings(model, updater);
+            }
 
             long samplingSeed = seed != null ? seed : network.getLayerWiseConfigurations().getConf(0).getSeed();
             Random random = Nd4j.getRandomFactory().getNewRandomInstance(samplingSeed);
             StatisticsPass pass = new StatisticsPass(model, blocks);
             PreconditioningListener listener = new PreconditioningListener(network, optimizer, blocks, pass,
-                    updater::learningRate, random);
+                    adaptiveStep ? (iteration, epoch, batch) -> Double.NaN : updater::learningRate, random,
+                    adaptiveStep);
             network.addListeners(listener);
             Map<String, String> layout = model.describe(blocks);
             LOG.info("kron4j '{}' attached to a {}-layer MultiLayerNetwork: {}", variant.name(), model.layers().size(),
                     layout);
             return new Kron4jAttachment(network, listener, optimizer.model(), layout);
+        }
+
+        /**
+         * Adaptive step: kron4j computes the whole update δ, so DL4J's updater must pass the gradient
+         * view through unchanged (NoOp, or Sgd with learning rate 1), with no regularisation or
+         * gradient normalisation of its own; installs NoOp when asked to, else refuses naming what to set.
+         */
+        private void requirePassThrough(NetworkModel model, String written) {
+            List<String> problems = new ArrayList<>();
+            for (NetworkModel.Dl4jLayer layer : model.layers()) {
+                if (!(layer.layer().conf().getLayer() instanceof BaseLayer base)
+                        || layer.role() == NetworkModel.Role.FROZEN || layer.layer().numParams() == 0) {
+                    continue;
+                }
+                for (IUpdater u : new IUpdater[] {base.getIUpdater(), base.getBiasUpdater()}) {
+                    if (u != null && !isPassThrough(u)) {
+                        if (installPassThrough) {
+                            base.setIUpdater(new NoOp());
+                            base.setBiasUpdater(new NoOp());
+                        } else {
+                            problems.add(layer.describe() + " has updater " + u);
+                        }
+                    }
+                }
+                boolean regularized = (base.getRegularization() != null && !base.getRegularization().isEmpty())
+                        || (base.getRegularizationBias() != null && !base.getRegularizationBias().isEmpty());
+                if (regularized) {
+                    problems.add(layer.describe() + " has DL4J regularization " + base.getRegularization()
+                            + " (remove it; use kron4j's weightDecay setting)");
+                }
+                if (base.getGradientNormalization() != null
+                        && base.getGradientNormalization() != GradientNormalization.None) {
+                    problems.add(layer.describe() + " has gradient normalization " + base.getGradientNormalization()
+                            + " (remove it)");
+                }
+            }
+            if (installPassThrough && problems.isEmpty()) {
+                network.setUpdater(null);
+                LOG.info("kron4j installed DL4J's NoOp updater: the adaptive step computes the whole update");
+            }
+            if (!problems.isEmpty()) {
+                throw new IllegalArgumentException("with adaptiveStep=true kron4j computes the whole update (learning "
+                        + "rate and momentum from the quadratic model), so DL4J must apply it unchanged: "
+                        + String.join("; ", problems) + ". Set .updater(new NoOp()) (or new Sgd(1.0)) on the network "
+                        + "configuration, or call Kron4jDl4j.builder(network).installPassThroughUpdater(), or add "
+                        + "adaptiveStep=false to '" + written + "' to keep DL4J's learning rate and momentum");
+            }
+        }
+
+        private static boolean isPassThrough(IUpdater u) {
+            return u instanceof NoOp || (u instanceof Sgd sgd && sgd.getLearningRateSchedule() == null
+                    && sgd.getLearningRate() == 1.0);
         }
 
         private KroneckerOptimizer build(CurvatureApproximation variant, OptimizerConfig settings,
@@ -248,7 +326,7 @@ public final class Kron4jDl4j {
             if (!settings.isSet(OptimizerSettings.MOMENTUM)) {
                 builder.momentum(0.0);
             }
-            if (updater.hasLearningRate()) {
+            if (updater.hasLearningRate() && !KroneckerOptimizer.adaptiveStep(settings)) {
                 builder.learningRate(updater.learningRate(0, 0, 1));
             }
             if (linearAlgebra != null) {

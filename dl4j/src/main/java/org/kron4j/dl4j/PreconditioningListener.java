@@ -31,6 +31,7 @@ final class PreconditioningListener extends BaseTrainingListener {
     private final StatisticsPass pass;
     private final LearningRateSource learningRate;
     private final Random random;
+    private final boolean wholeUpdate;
 
     private long iterations;
     private long applied;
@@ -43,7 +44,8 @@ final class PreconditioningListener extends BaseTrainingListener {
     private long optimizerNanos;
 
     PreconditioningListener(MultiLayerNetwork network, KroneckerOptimizer optimizer, List<ParameterBlock> blocks,
-            StatisticsPass pass, LearningRateSource learningRate, Random random) {
+            StatisticsPass pass, LearningRateSource learningRate, Random random, boolean wholeUpdate) {
+        this.wholeUpdate = wholeUpdate;
         this.network = network;
         this.optimizer = optimizer;
         this.blocks = List.copyOf(blocks);
@@ -87,8 +89,15 @@ final class PreconditioningListener extends BaseTrainingListener {
         StepResult result = optimizer.step(capture);
         lastResult = result;
         if (result.applied()) {
+            // DL4J's step is θ ← θ − updater(gradient view / B) (no division without miniBatch); with the
+            // adaptive step the updater is a pass-through, so −B·δ makes it add exactly δ.
+            double scale = network.conf().isMiniBatch() ? batch : 1.0;
             for (int i = 0; i < blocks.size(); i++) {
-                blocks.get(i).write(gradient, result.directions().get(i), batch);
+                if (wholeUpdate) {
+                    blocks.get(i).write(gradient, result.updates().get(i), -scale);
+                } else {
+                    blocks.get(i).write(gradient, result.directions().get(i), batch);
+                }
             }
             applied++;
             statisticsSteps += result.collectedStatistics() ? 1 : 0;

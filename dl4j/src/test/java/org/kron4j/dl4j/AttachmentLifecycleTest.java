@@ -41,7 +41,7 @@ import org.slf4j.LoggerFactory;
  */
 class AttachmentLifecycleTest {
     private static final Logger RESULTS = LoggerFactory.getLogger("org.kron4j.results.dl4j");
-    private static final String KFAC = "kfac:damping=0.1,tCov=1,tInv=3,klClip=0";
+    private static final String KFAC = "kfac:damping=0.1,tCov=1,tInv=3,klClip=0,adaptiveStep=false,adaptiveDamping=false";
 
     private static float[] flat(INDArray a) {
         return a.dup('c').reshape(a.length()).toFloatVector();
@@ -91,7 +91,7 @@ class AttachmentLifecycleTest {
 
     @Test
     void dl4jModelAndKron4jStateSaved_resumedTrainingBitIdentical() throws IOException {
-        String spec = "kfac:damping=0.1,tCov=1,tInv=2,klClip=0,targets=empirical"; // no sampling: no RNG state
+        String spec = "kfac:damping=0.1,tCov=1,tInv=2,klClip=0,targets=empirical,adaptiveStep=false,adaptiveDamping=false"; // no sampling: no RNG state
         MultiLayerNetwork network = Dl4jFixtures.digitsMlp(2, new Nesterovs(0.3, 0.5));
         Kron4jAttachment attachment = Kron4jDl4j.attach(network, spec);
         for (int t = 0; t < 5; t++) {
@@ -117,7 +117,7 @@ class AttachmentLifecycleTest {
 
     @Test
     void attachTypedConfig_trainsBitIdenticallyToItsSpecString() {
-        String spec = "kfac:damping=0.1,tCov=1,tInv=2,klClip=0,targets=empirical";
+        String spec = "kfac:damping=0.1,tCov=1,tInv=2,klClip=0,targets=empirical,adaptiveStep=false,adaptiveDamping=false";
         OptimizerConfig config = OptimizerConfig.parse(spec);
         MultiLayerNetwork fromSpec = Dl4jFixtures.digitsMlp(4, new Nesterovs(0.3, 0.5));
         MultiLayerNetwork fromConfig = Dl4jFixtures.digitsMlp(4, new Nesterovs(0.3, 0.5));
@@ -174,7 +174,7 @@ class AttachmentLifecycleTest {
     void dl4jLearningRateSchedule_isTheKlClipsLearningRate() {
         ExponentialSchedule schedule = new ExponentialSchedule(ScheduleType.ITERATION, 0.2, 0.9);
         MultiLayerNetwork network = Dl4jFixtures.digitsMlp(4, new Sgd(schedule));
-        Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac:damping=0.1,tCov=1,tInv=3");
+        Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac:damping=0.1,tCov=1,tInv=3,adaptiveStep=false,adaptiveDamping=false");
         for (int t = 0; t < 4; t++) {
             network.fit(batch(t));
             // the step of iteration t used DL4J's rate at t
@@ -213,7 +213,7 @@ class AttachmentLifecycleTest {
     @Test
     void longRun_memoryStaysFlat() {
         MultiLayerNetwork network = Dl4jFixtures.digitsMlp(5, new Nesterovs(0.3, 0.5));
-        Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac:damping=0.1,tCov=1,tInv=5,klClip=0");
+        Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac:damping=0.1,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         network.fit(batch(0));
         long storeBytes = attachment.diagnostics().storeBytes();
         int stateBytes = attachment.optimizer().stateBytes().length;

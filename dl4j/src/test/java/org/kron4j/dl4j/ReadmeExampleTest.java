@@ -37,7 +37,7 @@ class ReadmeExampleTest {
                 .layer(new OutputLayer.Builder(LossFunction.MCXENT).nIn(128).nOut(10).activation(Activation.SOFTMAX).build())
                 .build());
         net.init();
-        Kron4jAttachment kfac = Kron4jDl4j.attach(net, "kfac:damping=0.1,tCov=1,tInv=3,klClip=0");
+        Kron4jAttachment kfac = Kron4jDl4j.attach(net, "kfac:damping=0.1,tCov=1,tInv=3,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         net.addListeners(new ScoreIterationListener(10));             // add, don't set: setListeners would drop kron4j
 
         net.fit(train, 5);

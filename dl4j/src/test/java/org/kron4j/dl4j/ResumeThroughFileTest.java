@@ -45,7 +45,7 @@ class ResumeThroughFileTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"kfac:damping=0.1,tCov=1,tInv=3,klClip=0", "ekfac:damping=0.15,tCov=1,tInv=3,klClip=0"})
+    @ValueSource(strings = {"kfac:damping=0.1,tCov=1,tInv=3,klClip=0,adaptiveStep=false,adaptiveDamping=false", "ekfac:damping=0.15,tCov=1,tInv=3,klClip=0,adaptiveStep=false,adaptiveDamping=false"})
     void mcFisher_restoredFromFilesMidRun_continuesBitForBit(String spec, @TempDir Path dir) throws IOException {
         MultiLayerNetwork network = Dl4jFixtures.digitsMlp(2, new Nesterovs(0.3, 0.5));
         Kron4jAttachment attachment = Kron4jDl4j.attach(network, spec);
@@ -90,7 +90,7 @@ class ResumeThroughFileTest {
 
     @Test
     void optimizerOnlyStateOrDamagedFile_refusedAndNothingChanges(@TempDir Path dir) throws IOException {
-        String spec = "kfac:damping=0.1,tCov=1,tInv=3,klClip=0";
+        String spec = "kfac:damping=0.1,tCov=1,tInv=3,klClip=0,adaptiveStep=false,adaptiveDamping=false";
         MultiLayerNetwork network = Dl4jFixtures.digitsMlp(2, new Nesterovs(0.3, 0.5));
         Kron4jAttachment attachment = Kron4jDl4j.attach(network, spec);
         for (int t = 0; t < 3; t++) {

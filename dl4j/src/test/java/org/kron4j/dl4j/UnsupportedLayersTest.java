@@ -109,7 +109,7 @@ class UnsupportedLayersTest {
 
     @Test
     void batchNormalization_kfac_attachesWithGammaAndBetaPassedThroughAndLogged() {
-        Kron4jAttachment attachment = Kron4jDl4j.attach(withBatchNorm(), "kfac");
+        Kron4jAttachment attachment = Kron4jDl4j.attach(withBatchNorm(), "kfac:adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
                 .containsExactly("layer0", "layer2", "layer3");
         assertThat(kinds(attachment)).containsOnly(LayerKind.DENSE);
@@ -122,7 +122,7 @@ class UnsupportedLayersTest {
         MultiLayerNetwork network = withBatchNorm();
         MultiLayerNetwork plain = withBatchNorm();
         Kron4jAttachment attachment = Kron4jDl4j.attach(network,
-                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=1,klClip=0");
+                "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=1,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
                 .containsExactly("layer0", "layer2", "layer3");
 
@@ -143,7 +143,7 @@ class UnsupportedLayersTest {
 
     @Test
     void convolution_kfac_attachesWithAConv2dBlock() {
-        Kron4jAttachment attachment = Kron4jDl4j.attach(convolutional(), "kfac");
+        Kron4jAttachment attachment = Kron4jDl4j.attach(convolutional(), "kfac:adaptiveStep=false,adaptiveDamping=false");
         assertThat(kinds(attachment)).containsExactly(org.kron4j.core.Conv2d.KIND, LayerKind.DENSE, LayerKind.DENSE);
         assertThat(attachment.modelSpec().layer(0).gradientShape()).containsExactly(4, 1 * 3 * 3 + 1);
     }
@@ -151,7 +151,7 @@ class UnsupportedLayersTest {
     @Test
     void convolution_kfac_everyLayerPreconditionedAndTrains() {
         MultiLayerNetwork network = convolutional();
-        Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac:damping=0.1,tCov=1,tInv=5,klClip=0");
+        Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac:damping=0.1,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
                 .containsExactly("layer0", "layer1", "layer2");
         assertThat(attachment.modelSpec().layer(1).inputs()).isEqualTo(4 * 6 * 6);
@@ -187,7 +187,7 @@ class UnsupportedLayersTest {
         assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac"))
                 .isInstanceOf(UnsupportedModelException.class)
                 .hasMessageContaining("LossMSE needs an identity output");
-        assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac:unsupportedLayers=pass_through"))
+        assertThatThrownBy(() -> Kron4jDl4j.attach(sigmoidMse.get(), "kfac:unsupportedLayers=pass_through,adaptiveStep=false,adaptiveDamping=false"))
                 .isInstanceOf(UnsupportedModelException.class)
                 .hasMessageContaining("LossMSE");
         assertThat(Kron4jDl4j.attach(sigmoidMse.get(), "shampoo").modelSpec().size()).isEqualTo(2);

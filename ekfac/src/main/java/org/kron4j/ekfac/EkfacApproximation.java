@@ -132,6 +132,12 @@ public final class EkfacApproximation implements CurvatureApproximation {
         return DRIVER_SETTINGS;
     }
 
+    /** Adaptive damping and step on ({@link OptimizerSettings#ADAPTIVE_DEFAULTS}). */
+    @Override
+    public java.util.Map<String, Object> driverDefaults() {
+        return OptimizerSettings.ADAPTIVE_DEFAULTS;
+    }
+
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
         return new EkfacBlock(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),

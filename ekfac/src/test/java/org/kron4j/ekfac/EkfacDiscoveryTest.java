@@ -80,7 +80,7 @@ class EkfacDiscoveryTest {
     void settings_ownSettingAndEigenDampingByDefault() {
         List<Setting<?>> schema = Kron4j.settingsOf("ekfac");
         assertThat(schema).extracting(Setting::name).contains("scalingsAfterRefresh");
-        KroneckerOptimizer optimizer = Kron4j.optimizer("ekfac").model(MODEL).build();
+        KroneckerOptimizer optimizer = Kron4j.optimizer("ekfac").adaptive(false).model(MODEL).build();
         // EKFAC always damps exactly in the eigenbasis (S + λ): dampingMode is not one of its settings.
         assertThat(schema).extracting(Setting::name).doesNotContain("dampingMode");
         assertThat(optimizer.settings().get(EkfacApproximation.SCALINGS_AFTER_REFRESH))
@@ -106,13 +106,13 @@ class EkfacDiscoveryTest {
     @Test
     void checkpoint_restoredOptimizerContinuesBitIdentically() {
         // statistics every step, refreshes at 0, 3, 6: the continuation crosses a refresh (rotation)
-        KroneckerOptimizer original = Kron4j.optimizer("ekfac:tCov=1,tInv=3,momentum=0.9").model(MODEL).build();
+        KroneckerOptimizer original = Kron4j.optimizer("ekfac:tCov=1,tInv=3,momentum=0.9").adaptive(false).model(MODEL).build();
         for (int t = 0; t < 5; t++) {
             original.step(capture(t));
         }
         ByteArrayOutputStream saved = new ByteArrayOutputStream();
         original.save(saved);
-        KroneckerOptimizer restored = Kron4j.optimizer("ekfac:tCov=1,tInv=3,momentum=0.9").model(MODEL).build();
+        KroneckerOptimizer restored = Kron4j.optimizer("ekfac:tCov=1,tInv=3,momentum=0.9").adaptive(false).model(MODEL).build();
         restored.restore(new ByteArrayInputStream(saved.toByteArray()));
         assertThat(restored.stateBytes()).isEqualTo(original.stateBytes());
         assertThat(EkfacTesting.block(restored, 0).scalingBatches()).isEqualTo(4);
@@ -128,9 +128,9 @@ class EkfacDiscoveryTest {
 
     @Test
     void checkpoint_ofKfac_rejected() {
-        KroneckerOptimizer kfac = Kron4j.optimizer("kfac").model(MODEL).build();
+        KroneckerOptimizer kfac = Kron4j.optimizer("kfac").adaptive(false).model(MODEL).build();
         kfac.step(capture(0));
-        KroneckerOptimizer ekfac = Kron4j.optimizer("ekfac").model(MODEL).build();
+        KroneckerOptimizer ekfac = Kron4j.optimizer("ekfac").adaptive(false).model(MODEL).build();
         byte[] before = ekfac.stateBytes();
         assertThatThrownBy(() -> ekfac.restore(new ByteArrayInputStream(kfac.stateBytes())))
                 .isInstanceOf(CheckpointFormatException.class).hasMessageContaining("kfac");
@@ -140,8 +140,8 @@ class EkfacDiscoveryTest {
     /** Memory: K-FAC's eigen-mode state plus the scalings and their batch count, m(n+1) + 1 values per layer. */
     @Test
     void storeBytes_kfacEigenStatePlusScalings() {
-        KroneckerOptimizer kfac = Kron4j.optimizer("kfac:dampingMode=eigen,momentum=0").model(MODEL).build();
-        KroneckerOptimizer ekfac = Kron4j.optimizer("ekfac:momentum=0").model(MODEL).build();
+        KroneckerOptimizer kfac = Kron4j.optimizer("kfac:dampingMode=eigen,momentum=0").adaptive(false).model(MODEL).build();
+        KroneckerOptimizer ekfac = Kron4j.optimizer("ekfac:momentum=0").adaptive(false).model(MODEL).build();
         kfac.step(capture(0));
         ekfac.step(capture(0));
         long extra = 0;

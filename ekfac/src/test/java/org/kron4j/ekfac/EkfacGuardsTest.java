@@ -101,7 +101,7 @@ class EkfacGuardsTest {
     }
 
     private static KroneckerOptimizer optimizer(SymmetricLinearAlgebra kernels, int tCov, int tInv, double momentum) {
-        return KroneckerOptimizer.builder(new EkfacApproximation()).model(MODEL).linearAlgebra(kernels)
+        return KroneckerOptimizer.builder(new EkfacApproximation()).adaptive(false).model(MODEL).linearAlgebra(kernels)
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE).set(OptimizerSettings.KL_CLIP, 0.0)
                 .periods(tCov, tInv).momentum(momentum).build();
     }

@@ -52,7 +52,7 @@ final class EkfacTesting {
 
     /** A float64 optimizer whose updates are the negated raw directions. */
     static KroneckerOptimizer.Builder float64(CurvatureApproximation variant, ModelSpec model) {
-        return KroneckerOptimizer.builder(variant).model(model)
+        return KroneckerOptimizer.builder(variant).adaptive(false).model(model)
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
                 .set(OptimizerSettings.KL_CLIP, 0.0)
                 .learningRate(1.0).momentum(0.0);

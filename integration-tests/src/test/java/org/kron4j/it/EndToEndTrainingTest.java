@@ -39,9 +39,9 @@ class EndToEndTrainingTest {
     /** Per variant: kron4j settings, and DL4J's Nesterov learning rate and momentum (the variants' digits settings). */
     static Stream<Arguments> variants() {
         return Stream.of(
-                Arguments.of("kfac", "damping=0.1,tCov=1,tInv=5,klClip=0", 0.5, 0.5),
-                Arguments.of("ekfac", "damping=0.15,tCov=1,tInv=5,klClip=0", 0.2, 0.7),
-                Arguments.of("kfra", "damping=0.1,tCov=1,tInv=5,klClip=0", 0.5, 0.5),
+                Arguments.of("kfac", "damping=0.1,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false", 0.5, 0.5),
+                Arguments.of("ekfac", "damping=0.15,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false", 0.2, 0.7),
+                Arguments.of("kfra", "damping=0.1,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false", 0.5, 0.5),
                 Arguments.of("shampoo", "tInv=5,startPreconditioningStep=0", 0.01, 0.9));
     }
 

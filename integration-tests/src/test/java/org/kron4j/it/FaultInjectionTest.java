@@ -76,9 +76,9 @@ class FaultInjectionTest {
 
     static Stream<Arguments> variants() {
         return Stream.of(
-                Arguments.of("kfac:damping=0.1,tCov=1,tInv=3,klClip=0,learningRate=0.3,momentum=0.5"),
-                Arguments.of("ekfac:damping=0.15,tCov=1,tInv=3,klClip=0,learningRate=0.2,momentum=0.5"),
-                Arguments.of("kfra:damping=0.1,tCov=1,tInv=3,klClip=0,learningRate=0.3,momentum=0.5"),
+                Arguments.of("kfac:damping=0.1,tCov=1,tInv=3,klClip=0,learningRate=0.3,momentum=0.5,adaptiveStep=false,adaptiveDamping=false"),
+                Arguments.of("ekfac:damping=0.15,tCov=1,tInv=3,klClip=0,learningRate=0.2,momentum=0.5,adaptiveStep=false,adaptiveDamping=false"),
+                Arguments.of("kfra:damping=0.1,tCov=1,tInv=3,klClip=0,learningRate=0.3,momentum=0.5,adaptiveStep=false,adaptiveDamping=false"),
                 Arguments.of("shampoo:tInv=3,startPreconditioningStep=0,diagonalMaxSize=0,learningRate=0.01,momentum=0.9"));
     }
 

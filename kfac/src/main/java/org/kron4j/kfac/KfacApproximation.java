@@ -72,6 +72,18 @@ public final class KfacApproximation implements CurvatureApproximation {
         return "K-FAC: A ⊗ G Kronecker factors per dense layer (Martens & Grosse 2015) and conv2d layer (KFC, Grosse & Martens 2016)";
     }
 
+    /** Every driver setting, the adaptive ones included ({@link OptimizerSettings#ALL}). */
+    @Override
+    public java.util.List<org.kron4j.api.settings.Setting<?>> driverSettings() {
+        return OptimizerSettings.ALL;
+    }
+
+    /** Adaptive damping and step on ({@link OptimizerSettings#ADAPTIVE_DEFAULTS}). */
+    @Override
+    public java.util.Map<String, Object> driverDefaults() {
+        return OptimizerSettings.ADAPTIVE_DEFAULTS;
+    }
+
     /** Layers whose kind is in the map. */
     @Override
     public boolean supports(LayerSpec layer) {

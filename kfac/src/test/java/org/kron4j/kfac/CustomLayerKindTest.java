@@ -148,7 +148,7 @@ class CustomLayerKindTest {
     void layerKindPluggedThroughTheMap_trainsAToyModel() {
         KfacApproximation kfac = new KfacApproximation(
                 KfacApproximation.defaultLayerKinds().with(SharedDenseStatistics.SHARED_DENSE, SharedDenseStatistics::new));
-        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(kfac).model(MODEL)
+        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(kfac).adaptive(false).model(MODEL)
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
                 .set(OptimizerSettings.WEIGHT_DECAY, 1e-6)
                 .set(OptimizerSettings.KL_CLIP, 0.0)

@@ -68,7 +68,7 @@ class KfacConvTest {
     }
 
     private static KroneckerOptimizer optimizer(ModelSpec model, DampingMode mode) {
-        return KroneckerOptimizer.builder(new KfacApproximation()).model(model)
+        return KroneckerOptimizer.builder(new KfacApproximation()).adaptive(false).model(model)
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
                 .set(OptimizerSettings.TARGETS, TargetSource.EXACT)
                 .set(OptimizerSettings.DAMPING_MODE, mode)

@@ -61,7 +61,7 @@ class KfacDirectionTest {
         int n = a[0].length;
         int m = g[0].length;
         LayerSpec layer = LayerSpec.dense("dense", n, m, bias, Activation.IDENTITY);
-        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfacApproximation())
+        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfacApproximation()).adaptive(false)
                 .model(ModelSpec.sequential(Loss.SQUARED_ERROR, layer))
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
                 .set(OptimizerSettings.DAMPING_MODE, mode)
@@ -128,7 +128,7 @@ class KfacDirectionTest {
         double[][] a = gaussian(random, 4, n);
         double[][] g = gaussian(random, 4, m);
         LayerSpec layer = LayerSpec.dense("dense", n, m, true, Activation.IDENTITY);
-        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfacApproximation())
+        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfacApproximation()).adaptive(false)
                 .model(ModelSpec.sequential(Loss.SQUARED_ERROR, layer))
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE).build();
         optimizer.step(ModelCapture.of(4, List.of(LayerCapture.builder()

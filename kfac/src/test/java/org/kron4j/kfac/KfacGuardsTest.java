@@ -75,7 +75,7 @@ class KfacGuardsTest {
 
     private static KroneckerOptimizer optimizer(DampingMode mode, SymmetricLinearAlgebra kernels, int tCov, int tInv,
             double momentum) {
-        return KroneckerOptimizer.builder(new KfacApproximation()).model(MODEL).linearAlgebra(kernels)
+        return KroneckerOptimizer.builder(new KfacApproximation()).adaptive(false).model(MODEL).linearAlgebra(kernels)
                 .set(OptimizerSettings.DAMPING_MODE, mode).periods(tCov, tInv).momentum(momentum).build();
     }
 

@@ -83,7 +83,7 @@ class KfacMultiplyTest {
     @EnumSource(DampingMode.class)
     void multiply_equalsDenseDampedKroneckerTimesVector(DampingMode mode) {
         Random random = new Random(17 + mode.ordinal());
-        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfacApproximation())
+        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfacApproximation()).adaptive(false)
                 .model(ModelSpec.sequential(Loss.SQUARED_ERROR, LAYERS))
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
                 .set(OptimizerSettings.DAMPING_MODE, mode)

@@ -100,6 +100,12 @@ public final class KfraApproximation implements CurvatureApproximation {
         return DRIVER_SETTINGS;
     }
 
+    /** Adaptive damping and step on ({@link OptimizerSettings#ADAPTIVE_DEFAULTS}). */
+    @Override
+    public java.util.Map<String, Object> driverDefaults() {
+        return OptimizerSettings.ADAPTIVE_DEFAULTS;
+    }
+
     @Override
     public String description() {
         return "KFRA: K-FAC's A ⊗ a recursively propagated expected Gauss-Newton H̄ per dense layer, no sampling "

@@ -73,7 +73,7 @@ class KfraMultiplyTest {
         double[][] w1 = KfraFixtures.gaussian(4, 2, 5);
         double[][] root = KfraFixtures.gaussian(5, 2, 2);
         double[][] hessian = scale(transposeMultiply(root, root), 0.5);
-        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfraApproximation())
+        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(new KfraApproximation()).adaptive(false)
                 .model(ModelSpec.sequential(Loss.SQUARED_ERROR, LAYERS))
                 .set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
                 .set(OptimizerSettings.DAMPING_MODE, mode)

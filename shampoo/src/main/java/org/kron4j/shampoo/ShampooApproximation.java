@@ -93,7 +93,7 @@ public final class ShampooApproximation implements CurvatureApproximation {
                 + "(Gupta, Koren & Singer 2018; Anil et al. 2020)";
     }
 
-    private static final List<Setting<?>> DRIVER_SETTINGS = OptimizerSettings.ALL.stream()
+    private static final List<Setting<?>> DRIVER_SETTINGS = OptimizerSettings.FIXED.stream()
             .filter(s -> s != OptimizerSettings.DAMPING && s != OptimizerSettings.DAMPING_MODE
                     && s != OptimizerSettings.TARGETS)
             .toList();

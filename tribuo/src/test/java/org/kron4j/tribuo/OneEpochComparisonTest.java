@@ -59,7 +59,7 @@ import org.tribuo.math.optimisers.Adam;
 @Tag("unmet-criterion")
 class OneEpochComparisonTest {
     private static final Logger RESULTS = LoggerFactory.getLogger("org.kron4j.results");
-    static final String KFAC = "kfac:learningRate=0.25,momentum=0.5,damping=0.3,dampingMode=eigen,klClip=0.1,"
+    static final String KFAC = "kfac:learningRate=0.25,momentum=0.5,damping=0.3,dampingMode=eigen,klClip=0.1,,adaptiveStep=false,adaptiveDamping=false"
             + "tCov=1,tInv=5";
     static final String SHAMPOO = "shampoo:learningRate=1,momentum=0,graftEpsilon=0.1,diagonalMaxSize=0,epsilon=1e-3";
     private static final long[] SEEDS = {1, 2, 3};

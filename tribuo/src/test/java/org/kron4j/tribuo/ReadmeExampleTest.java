@@ -50,7 +50,7 @@ class ReadmeExampleTest {
         MutableDataset<Label> test = toTribuo(z.apply(split.test()));
 
         Kron4jOptimiser kfac = Kron4jOptimiser.fromSpec(
-                "kfac:learningRate=0.25,momentum=0.5,damping=0.3,dampingMode=eigen,klClip=0.1,tCov=1,tInv=5");
+                "kfac:learningRate=0.25,momentum=0.5,damping=0.3,dampingMode=eigen,klClip=0.1,tCov=1,tInv=5,adaptiveStep=false,adaptiveDamping=false");
         Trainer<Label> trainer = new KroneckerClassificationTrainer(kfac, 2, 1, Trainer.DEFAULT_SEED); // epochs, minibatch, seed
         Model<Label> model = trainer.train(train);                            // a plain Tribuo LinearSGDModel
 

@@ -37,7 +37,10 @@ import org.kron4j.api.settings.Settings;
 import org.kron4j.api.optim.transform.AddWeightDecay;
 import org.kron4j.api.optim.transform.ChainSetup;
 import org.kron4j.api.optim.transform.ClipByKl;
+import org.kron4j.api.optim.adaptive.LevenbergMarquardt;
 import org.kron4j.api.optim.transform.HeavyBallMomentum;
+import org.kron4j.api.optim.transform.LevenbergMarquardtDamping;
+import org.kron4j.api.optim.transform.QuadraticModelStep;
 import org.kron4j.api.optim.transform.ParameterSlot;
 import org.kron4j.api.optim.transform.PreconditionByCurvature;
 import org.kron4j.api.optim.transform.RecordDirections;
@@ -91,6 +94,22 @@ import org.slf4j.LoggerFactory;
  * {@link IllegalStateException} (a capture that lacks a planned field, misuse) are rethrown after
  * the state is put back.
  *
+ * <p><b>Adaptive K-FAC</b> (Martens and Grosse 2015, §6.5 and §7; the K-FAC family's default,
+ * {@code adaptiveStep} and {@code adaptiveDamping}, see {@link OptimizerSettings#ADAPTIVE}). With
+ * {@code adaptiveStep} the chain ends in {@link QuadraticModelStep}: the update is δ = −αΔ + μδ₀ with
+ * α, μ minimising the damped quadratic model of the batch (exact Gauss-Newton products from the
+ * engine's {@link org.kron4j.api.capture.BatchOracle}, or the blocks' curvature with
+ * {@code quadraticModel=approximate}); learningRate, momentum and klClip are then unused. With
+ * {@code adaptiveDamping} a {@link LevenbergMarquardtDamping} stage runs last: every
+ * {@code dampingInterval} steps ρ = (h(θ+δ) − h(θ)) / (M(δ) − M(0)) on the same batch moves λ by
+ * {@code dampingDecay^dampingInterval} within [minDamping, maxDamping], and a step whose loss would
+ * rise past {@code rejectionThreshold}·|h(θ)| is rejected (all state bit-identical; only the
+ * grown λ is kept). <b>The factors' damping follows λ</b> (kfac-jax's rule, not M&amp;G's separate
+ * γ): γ = λ + η (η the weight decay) — applied at once in eigen mode and EKFAC (the damping enters
+ * each solve), at the next refresh (every tInv steps) in factored mode. Both switches off give the
+ * fixed chain above, bit for bit. The plan asks for BATCH_LOSS and BATCH_ORACLE when these stages
+ * need them; {@link StepResult#diagnostics()} reports λ, ρ, α and μ.
+ *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
  * state (by default one momentum buffer per layer when momentum is on).
  */
@@ -114,6 +133,7 @@ public final class KroneckerOptimizer {
     private long skippedSteps;
     private long failedSteps;
     private double lastKlScale = Double.NaN;
+    private final double dampingOffset;
 
     private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
             UpdateChainFactory chainFactory) {
@@ -135,8 +155,23 @@ public final class KroneckerOptimizer {
             throw new IllegalStateException("variant '" + variant.name() + "' made " + estimator.blocks().size()
                     + " blocks for " + model.size() + " layers");
         }
+        this.dampingOffset = adaptiveStep(config) || adaptiveDamping(config)
+                ? config.driverValue(OptimizerSettings.WEIGHT_DECAY) : 0.0;
         this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
                 "the update chain factory returned null");
+        if (adaptiveStep(config)) {
+            List<String> ignored = new ArrayList<>();
+            for (Setting<?> fixed : List.of(OptimizerSettings.LEARNING_RATE, OptimizerSettings.MOMENTUM,
+                    OptimizerSettings.KL_CLIP)) {
+                if (config.isSet(fixed)) {
+                    ignored.add(fixed.name());
+                }
+            }
+            if (!ignored.isEmpty()) {
+                LOG.warn("{} set, but adaptiveStep=true chooses the learning rate and momentum from the quadratic "
+                        + "model and ignores them; add adaptiveStep=false to use them", ignored);
+            }
+        }
         if (tInv < tCov) {
             LOG.warn("tInv={} < tCov={}: some refreshes will recompute decompositions of unchanged statistics",
                     tInv, tCov);
@@ -146,7 +181,10 @@ public final class KroneckerOptimizer {
     }
 
     /**
-     * The driver's default update: {@link AddWeightDecay} (weightDecay) →
+     * The driver's default update. With adaptiveStep: {@link AddWeightDecay} →
+     * {@link PreconditionByCurvature} at λ + η → {@link RecordDirections} → {@link QuadraticModelStep}
+     * (store role "previousUpdate"); with adaptiveDamping, {@link LevenbergMarquardtDamping} last.
+     * Otherwise (fixed settings): {@link AddWeightDecay} (weightDecay) →
      * {@link PreconditionByCurvature} → {@link ClipByKl} (klClip) → {@link RecordDirections} →
      * {@link HeavyBallMomentum} (momentum, store role "momentum"; only when momentum &gt; 0) →
      * {@link ScaleByLearningRate}.
@@ -158,18 +196,47 @@ public final class KroneckerOptimizer {
     /** The stages of {@link #defaultChain}, for factories that insert their own among them. */
     public static List<UpdateTransform> defaultTransforms(ChainSetup setup) {
         OptimizerConfig config = setup.config();
+        boolean adaptiveStep = adaptiveStep(config);
+        boolean adaptiveDamping = adaptiveDamping(config);
+        double weightDecay = config.driverValue(OptimizerSettings.WEIGHT_DECAY);
+        QuadraticModelKind kind = config.driverValue(OptimizerSettings.QUADRATIC_MODEL);
         List<UpdateTransform> transforms = new ArrayList<>();
-        transforms.add(new AddWeightDecay(config.driverValue(OptimizerSettings.WEIGHT_DECAY)));
-        transforms.add(new PreconditionByCurvature());
-        transforms.add(new ClipByKl(config.driverValue(OptimizerSettings.KL_CLIP)));
-        transforms.add(new RecordDirections());
-        double momentum = config.driverValue(OptimizerSettings.MOMENTUM);
-        if (momentum > 0) {
-            transforms.add(new HeavyBallMomentum(setup.store(), ParameterSlot.of(setup.model()), "momentum",
-                    momentum));
+        transforms.add(new AddWeightDecay(weightDecay));
+        transforms.add(adaptiveStep || adaptiveDamping ? new PreconditionByCurvature(weightDecay)
+                : new PreconditionByCurvature());
+        if (adaptiveStep) {
+            transforms.add(new RecordDirections());
+            transforms.add(new QuadraticModelStep(setup.store(), ParameterSlot.of(setup.model()), weightDecay, kind));
+        } else {
+            transforms.add(new ClipByKl(config.driverValue(OptimizerSettings.KL_CLIP)));
+            transforms.add(new RecordDirections());
+            double momentum = config.driverValue(OptimizerSettings.MOMENTUM);
+            if (momentum > 0) {
+                transforms.add(new HeavyBallMomentum(setup.store(), ParameterSlot.of(setup.model()), "momentum",
+                        momentum));
+            }
+            transforms.add(new ScaleByLearningRate());
         }
-        transforms.add(new ScaleByLearningRate());
+        if (adaptiveDamping) {
+            LevenbergMarquardt rule = new LevenbergMarquardt(config.driverValue(OptimizerSettings.DAMPING_DECAY),
+                    config.driverValue(OptimizerSettings.DAMPING_INTERVAL), 0.25, 0.75,
+                    config.driverValue(OptimizerSettings.MIN_DAMPING), config.driverValue(OptimizerSettings.MAX_DAMPING));
+            transforms.add(new LevenbergMarquardtDamping(rule,
+                    config.driverValue(OptimizerSettings.REJECTION_THRESHOLD), weightDecay, kind));
+        }
         return transforms;
+    }
+
+    /** Whether the configuration asks for the quadratic-model learning rate and momentum (K-FAC family). */
+    public static boolean adaptiveStep(OptimizerConfig config) {
+        return OptimizerConfig.applies(config.variant(), OptimizerSettings.ADAPTIVE_STEP)
+                && config.driverValue(OptimizerSettings.ADAPTIVE_STEP);
+    }
+
+    /** Whether the configuration asks for Levenberg-Marquardt damping (K-FAC family). */
+    public static boolean adaptiveDamping(OptimizerConfig config) {
+        return OptimizerConfig.applies(config.variant(), OptimizerSettings.ADAPTIVE_DAMPING)
+                && config.driverValue(OptimizerSettings.ADAPTIVE_DAMPING);
     }
 
     /** A builder for an optimizer of the given variant. */
@@ -263,7 +330,7 @@ public final class KroneckerOptimizer {
             }
             boolean refreshStep = isRefreshStep();
             if (refreshStep) {
-                estimator.refresh(damping);
+                estimator.refresh(damping + dampingOffset);
             }
             List<INDArray> gradients = new ArrayList<>(model.size());
             for (int i = 0; i < model.size(); i++) {
@@ -276,7 +343,10 @@ public final class KroneckerOptimizer {
                 if (chain.mayRejectSteps()) {
                     rollBack(before);
                 }
-                return skip(outcome.rejection());
+                double used = damping;
+                context.dampingAfterRejection().ifPresent(value -> damping = value);
+                return skip(outcome.rejection(), new StepDiagnostics(capture.batchLoss(), used,
+                        context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN), Double.NaN, Double.NaN));
             }
             List<INDArray> chosen = context.get(RecordDirections.DIRECTIONS).orElse(outcome.updates());
             double scale = context.get(ClipByKl.SCALE).orElse(1.0);
@@ -287,8 +357,10 @@ public final class KroneckerOptimizer {
                 updates.add(NdArrays.as(outcome.updates().get(i), engineType));
                 directions.add(NdArrays.as(chosen.get(i), engineType));
             }
-            StepDiagnostics diagnostics = new StepDiagnostics(capture.batchLoss(), damping, Double.NaN,
-                    learningRate * scale, config.driverValue(OptimizerSettings.MOMENTUM));
+            StepDiagnostics diagnostics = new StepDiagnostics(capture.batchLoss(), damping,
+                    context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN),
+                    context.get(QuadraticModelStep.ALPHA).orElse(learningRate * scale),
+                    context.get(QuadraticModelStep.MU).orElse(config.driverValue(OptimizerSettings.MOMENTUM)));
             damping = context.damping();
             learningRate = context.learningRate();
             lastKlScale = scale;
@@ -299,9 +371,13 @@ public final class KroneckerOptimizer {
     }
 
     private StepResult skip(String reason) {
+        return skip(reason, StepDiagnostics.unknown(damping));
+    }
+
+    private StepResult skip(String reason, StepDiagnostics diagnostics) {
         skippedSteps++;
         LOG.warn("step {} skipped, optimizer state unchanged: {}", step, reason);
-        return StepResult.skipped(step, reason, damping);
+        return StepResult.skipped(step, reason, diagnostics);
     }
 
     private void checkShapes(ModelCapture capture) {
@@ -565,6 +641,20 @@ public final class KroneckerOptimizer {
 
         public Builder damping(double value) {
             return set(OptimizerSettings.DAMPING, value);
+        }
+
+        /**
+         * Switches adaptive K-FAC (both {@code adaptiveStep} and {@code adaptiveDamping}) on or off;
+         * off gives the fixed learning rate, momentum, KL clip and damping. For a variant that does
+         * not declare the adaptive settings, {@code false} changes nothing.
+         *
+         * @throws IllegalArgumentException when {@code on} and the variant has no adaptive settings
+         */
+        public Builder adaptive(boolean on) {
+            if (!on && !OptimizerConfig.applies(settings.variant(), OptimizerSettings.ADAPTIVE_STEP)) {
+                return this;
+            }
+            return set(OptimizerSettings.ADAPTIVE_STEP, on).set(OptimizerSettings.ADAPTIVE_DAMPING, on);
         }
 
         public Builder periods(int tCov, int tInv) {

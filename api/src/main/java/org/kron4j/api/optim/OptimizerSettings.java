@@ -43,8 +43,48 @@ public final class OptimizerSettings {
             UnsupportedLayerPolicy.class, UnsupportedLayerPolicy.FAIL,
             "fail: refuse layers the variant cannot precondition; pass_through: plain gradient for them");
 
-    /** Every driver setting, in the order reports list them. */
-    public static final List<Setting<?>> ALL = List.of(LEARNING_RATE, MOMENTUM, DAMPING, DAMPING_MODE, T_COV,
+
+    // Adaptive K-FAC (Martens and Grosse 2015, §6.5 and §7). Off in the library; the K-FAC family (kfac, ekfac,
+    // kfra) declares them and turns the two switches on through driverDefaults(); other variants ignore them.
+    public static final Setting<Boolean> ADAPTIVE_DAMPING = Setting.flag("adaptiveDamping", false,
+            "Levenberg-Marquardt damping: every dampingInterval steps λ shrinks when the quadratic model predicted "
+                    + "the loss change well (ρ > 3/4) and grows when badly (ρ < 1/4)");
+    public static final Setting<Boolean> ADAPTIVE_STEP = Setting.flag("adaptiveStep", false,
+            "learning rate α and momentum μ minimise the quadratic model along the preconditioned gradient and the "
+                    + "previous update (replaces learningRate, momentum and klClip)");
+    public static final Setting<Integer> DAMPING_INTERVAL = Setting.integer("dampingInterval", 5, 1,
+            Integer.MAX_VALUE, "T₁: steps between Levenberg-Marquardt adaptations of λ");
+    public static final Setting<Double> DAMPING_DECAY = Setting.real("dampingDecay", 0.95, 0, false, 1, false,
+            "per-step factor of the Levenberg-Marquardt rule: λ changes by dampingDecay^dampingInterval");
+    public static final Setting<Double> MIN_DAMPING = Setting.real("minDamping", 1e-6, 0, true,
+            Double.POSITIVE_INFINITY, false, "lower bound of the adaptive damping λ");
+    public static final Setting<Double> MAX_DAMPING = Setting.real("maxDamping", 1e6, 0, true,
+            Double.POSITIVE_INFINITY, false, "upper bound of the adaptive damping λ");
+    public static final Setting<Double> REJECTION_THRESHOLD = Setting.real("rejectionThreshold", 0.5, 0, true,
+            Double.POSITIVE_INFINITY, true,
+            "on an adaptation step, a step with h(θ+δ) > h(θ) + rejectionThreshold·|h(θ)| is not applied "
+                    + "(λ still grows); Infinity disables rejection");
+    public static final Setting<QuadraticModelKind> QUADRATIC_MODEL = Setting.choice("quadraticModel",
+            QuadraticModelKind.class, QuadraticModelKind.EXACT,
+            "exact: the engine's Gauss-Newton products on the batch; approximate: the blocks' own curvature");
+
+    /** The settings of adaptive K-FAC, in the order reports list them. */
+    public static final List<Setting<?>> ADAPTIVE = List.of(ADAPTIVE_DAMPING, ADAPTIVE_STEP, DAMPING_INTERVAL,
+            DAMPING_DECAY, MIN_DAMPING, MAX_DAMPING, REJECTION_THRESHOLD, QUADRATIC_MODEL);
+
+    /**
+     * The driver defaults of the K-FAC family (kfac, ekfac, kfra return them from
+     * {@code driverDefaults()}): Levenberg-Marquardt damping and the quadratic-model step on.
+     */
+    public static final java.util.Map<String, Object> ADAPTIVE_DEFAULTS = java.util.Map.of(
+            ADAPTIVE_DAMPING.name(), true, ADAPTIVE_STEP.name(), true);
+
+    /** Every driver setting but the adaptive ones (what variants outside the K-FAC family declare). */
+    public static final List<Setting<?>> FIXED = List.of(LEARNING_RATE, MOMENTUM, DAMPING, DAMPING_MODE, T_COV,
             T_INV, STATISTICS_DECAY, KL_CLIP, WEIGHT_DECAY, TARGETS, STORAGE_PRECISION, DECOMPOSITION_PRECISION,
             UNSUPPORTED_LAYERS);
+
+    /** Every driver setting, in the order reports list them. */
+    public static final List<Setting<?>> ALL = java.util.stream.Stream.concat(FIXED.stream(), ADAPTIVE.stream())
+            .toList();
 }

@@ -32,8 +32,12 @@ public record StepResult(long step, boolean applied, String skipReason, List<IND
     }
 
     static StepResult skipped(long step, String reason, double damping) {
-        return new StepResult(step, false, reason, List.of(), List.of(), Double.NaN, false, false,
-                StepDiagnostics.unknown(damping));
+        return skipped(step, reason, StepDiagnostics.unknown(damping));
+    }
+
+    /** A skipped step with what is known about it (a step rejected on the reduction ratio: loss, λ, ρ). */
+    static StepResult skipped(long step, String reason, StepDiagnostics diagnostics) {
+        return new StepResult(step, false, reason, List.of(), List.of(), Double.NaN, false, false, diagnostics);
     }
 
     public Optional<String> skipped() {

@@ -12,6 +12,7 @@ import org.deeplearning4j.nn.weights.WeightInit;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
 import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.settings.Setting;
@@ -83,9 +84,11 @@ public final class Dl4jEngine implements TrainingEngine {
             updater = new NoOp();
             kron4j = method.config(learningRate).without(OptimizerSettings.MOMENTUM);
         } else {
-            updater = nesterov(learningRate, method.config().get(OptimizerSettings.MOMENTUM));
             // learning rate and momentum are DL4J's updater's; every other setting goes to kron4j
             kron4j = method.config().without(OptimizerSettings.LEARNING_RATE).without(OptimizerSettings.MOMENTUM);
+            // adaptive K-FAC computes the whole update: DL4J's updater must pass it through
+            updater = KroneckerOptimizer.adaptiveStep(kron4j) ? new NoOp()
+                    : nesterov(learningRate, method.config().get(OptimizerSettings.MOMENTUM));
         }
         MultiLayerNetwork network = network(model, updater, seed);
         Kron4jAttachment attachment = null;

@@ -22,9 +22,28 @@ public final class PreconditionByCurvature implements UpdateTransform {
     @SuppressWarnings({"unchecked", "rawtypes"})
     public static final ContextKey<List<INDArray>> INPUT = ContextKey.of("preconditioner input", (Class) List.class);
 
+    private final double dampingOffset;
+
+    /** Preconditions at the context's damping λ. */
+    public PreconditionByCurvature() {
+        this(0.0);
+    }
+
+    /**
+     * Preconditions at λ + {@code dampingOffset}: adaptive K-FAC ties the factors' damping to
+     * γ = λ + η, η the weight decay (as kfac-jax does).
+     */
+    public PreconditionByCurvature(double dampingOffset) {
+        if (!(dampingOffset >= 0) || Double.isInfinite(dampingOffset)) {
+            throw new IllegalArgumentException("dampingOffset must be in [0, ∞), got " + dampingOffset);
+        }
+        this.dampingOffset = dampingOffset;
+    }
+
     @Override
     public List<INDArray> update(List<INDArray> updates, UpdateContext context) {
-        List<INDArray> directions = context.estimator().precondition(updates, context.damping(), context);
+        List<INDArray> directions = context.estimator().precondition(updates, context.damping() + dampingOffset,
+                context);
         for (int i = 0; i < directions.size(); i++) {
             if (!NdArrays.isFinite(directions.get(i))) {
                 String layer = context.estimator().blocks().get(i).layer().name();
@@ -40,6 +59,6 @@ public final class PreconditionByCurvature implements UpdateTransform {
 
     @Override
     public String name() {
-        return "precondition";
+        return dampingOffset == 0 ? "precondition" : "precondition(λ+" + dampingOffset + ")";
     }
 }

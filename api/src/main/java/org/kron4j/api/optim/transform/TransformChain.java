@@ -40,6 +40,11 @@ public final class TransformChain {
         return transforms.stream().anyMatch(UpdateTransform::mayRejectSteps);
     }
 
+    /** Whether any stage {@link UpdateTransform#mayRejectAt} this step. */
+    public boolean mayRejectAt(long step) {
+        return transforms.stream().anyMatch(t -> t.mayRejectAt(step));
+    }
+
     /**
      * Runs every stage on {@code context.gradients()} and commits the staged changes.
      *

@@ -44,6 +44,7 @@ public final class UpdateContext implements StateTransaction {
     private final Map<ContextKey<?>, Object> values = new IdentityHashMap<>();
     private final List<Runnable> staged = new ArrayList<>();
     private String rejection;
+    private double dampingAfterRejection = Double.NaN;
     private boolean committed;
 
     private UpdateContext(Builder builder) {
@@ -190,6 +191,27 @@ public final class UpdateContext implements StateTransaction {
                 outer.reject(reason);
             }
         }
+    }
+
+    /**
+     * Refuses the step like {@link #reject(String)}, and asks the chain's owner to continue with
+     * the damping {@code damping} nonetheless (the Levenberg-Marquardt increase after a rejected
+     * step): the only change a rejected step leaves.
+     */
+    public void reject(String reason, double damping) {
+        if (!(damping >= 0) || Double.isInfinite(damping)) {
+            throw new IllegalArgumentException("damping must be in [0, ∞), got " + damping);
+        }
+        if (rejection == null) {
+            dampingAfterRejection = damping;
+        }
+        reject(reason);
+    }
+
+    /** The damping a rejecting stage asked to keep ({@link #reject(String, double)}), if any. */
+    public java.util.OptionalDouble dampingAfterRejection() {
+        return Double.isNaN(dampingAfterRejection) ? java.util.OptionalDouble.empty()
+                : java.util.OptionalDouble.of(dampingAfterRejection);
     }
 
     public boolean isRejected() {

@@ -55,6 +55,15 @@ public interface UpdateTransform {
         return false;
     }
 
+    /**
+     * Whether this stage may reject the step with this index ({@link #mayRejectSteps()} by
+     * default); a stage that can reject only on some steps (every T₁-th) says so (informational:
+     * the driver keeps its in-memory checkpoint on every statistics and refresh step anyway).
+     */
+    default boolean mayRejectAt(long step) {
+        return mayRejectSteps();
+    }
+
     /** A short name with the hyperparameters, for logs. */
     default String name() {
         return getClass().getSimpleName();

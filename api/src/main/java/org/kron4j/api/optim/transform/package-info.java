@@ -12,7 +12,10 @@
  * {@link org.kron4j.api.optim.transform.ClipByKl} →
  * {@link org.kron4j.api.optim.transform.RecordDirections} →
  * {@link org.kron4j.api.optim.transform.HeavyBallMomentum} (when μ &gt; 0) →
- * {@link org.kron4j.api.optim.transform.ScaleByLearningRate}. The first-order rules
+ * {@link org.kron4j.api.optim.transform.ScaleByLearningRate}; for the K-FAC family's adaptive
+ * defaults, {@link org.kron4j.api.optim.transform.QuadraticModelStep} replaces the KL clip, momentum
+ * and learning rate, and {@link org.kron4j.api.optim.transform.LevenbergMarquardtDamping} ends the
+ * chain (issue 17). The first-order rules
  * ({@link org.kron4j.api.optim.transform.ScaleByAdam},
  * {@link org.kron4j.api.optim.transform.ScaleByAdaGrad},
  * {@link org.kron4j.api.optim.transform.NesterovMomentum}, heavy-ball SGD) are the same kind of
