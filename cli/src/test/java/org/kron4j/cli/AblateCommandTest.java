@@ -42,7 +42,8 @@ class AblateCommandTest {
     @BeforeAll
     static void ablate() {
         run = tmp.resolve("results").resolve("first");
-        result = Cli.run("ablate", "--quiet", "--variants", VARIANTS, "--seeds", "1,2", "--steps", "15", "--window", "5",
+        // the classifier study: this test checks test accuracy, a classifier column (the default study is the autoencoder)
+        result = Cli.run("ablate", "--quiet", "--study", "digits-classifier", "--variants", VARIANTS, "--seeds", "1,2", "--steps", "15", "--window", "5",
                 "--target", "0.6", "--out", run.toString());
     }
 

@@ -206,8 +206,8 @@ class ScheduleStepsAndPresetsTest {
     }
 
     @Test
-    void studies_digitsAutoencoderIsACandidateAndTheClassifierStaysTheDefault() {
-        assertThat(Study.DEFAULT).isEqualTo(Study.DIGITS_CLASSIFIER);
+    void studies_digitsAutoencoderIsTheDefaultAndTheClassifierStaysAvailable() {
+        assertThat(Study.DEFAULT).isEqualTo(Study.DIGITS_AUTOENCODER);
         assertThat(Study.keys()).containsExactly("digits-classifier", "digits-autoencoder");
         Study ae = Study.find("digits-autoencoder").orElseThrow();
         ModelShape shape = ModelShape.resolve(ae.model(), null, 64, 10, ae.data());
