@@ -35,9 +35,10 @@ public enum Study {
 
     /**
      * What {@code ./kron4j} with no arguments runs: the digits autoencoder, chosen by measurement
-     * (seeds 1–3, DL4J engine, library defaults, 2-core machine, 139.5 s): median steps to the target
-     * kfra 31, kfac 32, ekfac 44, shampoo 78, adam 192 (2 of 3 seeds), sgd not within 200 — and in
-     * seconds kfac 1.18, kfra 1.07 against adam 3.16. On the digits classifier the same defaults need
+     * (seeds 1–3, DL4J engine, library defaults, 2-core machine, 148.7 s): median steps to the target
+     * kfra 31, kfac 32, ekfac 44, shampoo 78, adam 192 (2 of 3 seeds), sgd on 1 seed of 3 — and in
+     * seconds kfac 1.14, kfra 1.23 against adam 1.31 (noisy: an identical earlier run gave 1.18, 1.07
+     * and 3.16). On the digits classifier the same defaults need
      * 23 steps against 27 for the tuned baselines but several times their seconds: there first-order
      * methods win in wall-clock by construction, so it stays available as {@code --study digits-classifier}.
      */
