@@ -85,7 +85,8 @@ public final class AblateCommand implements Callable<Integer> {
     @Option(names = "--study", paramLabel = "NAME",
             description = "A bundled problem with its data, model, batch, steps and target: digits-classifier (the "
                     + "default when neither --data, --model nor --config is given) or digits-autoencoder "
-                    + "(64-128-64-32-8 mirrored, tanh, linear code). Other options override its fields.")
+                    + "(64-128-64-32-8 mirrored, tanh, linear code), digits-cnn, fashion-cnn and mnist-cnn (the "
+                    + "last two need the IDX files). Other options override its fields.")
     private String study;
 
     @Option(names = "--variants", paramLabel = "SPECS",
@@ -134,7 +135,10 @@ public final class AblateCommand implements Callable<Integer> {
     @Option(names = "--model", paramLabel = "SHAPE",
             description = "MLP widths like 64-128-128-10 (default: <features>-128-128-<classes>), 'autoencoder' "
                     + "(d-1000-500-250-30 mirrored, tanh units, linear 30-unit code layer, sigmoid cross-entropy "
-                    + "summed over the d outputs: the set-up of Martens & Grosse 2015) or 'autoencoder:256-64-16'.")
+                    + "summed over the d outputs: the set-up of Martens & Grosse 2015), 'autoencoder:256-64-16', "
+                    + "or 'cnn' (DL4J engine; conv 5x5x16 -> max-pool 2 -> conv 5x5x32 -> max-pool 2 -> dense 128 "
+                    + "-> softmax on 28x28 images, 3x8-3x16-64 on the 8x8 digits; relu, Same mode) or "
+                    + "'cnn:5x32-5x64-1024' (KxO conv stages each with a 2x2 max-pool, then dense widths).")
     private String model;
 
     @Option(names = "--activation", paramLabel = "NAME",
@@ -222,19 +226,20 @@ public final class AblateCommand implements Callable<Integer> {
         boolean studyApplies = chosen != null && dataName.equals(chosen.data())
                 && java.util.Objects.equals(modelText, chosen.model());
         boolean autoencoder = ModelShape.isAutoencoder(modelText);
+        Presets.Problem problem = Presets.Problem.of(modelText);
         if (engine != null && engine.trim().equalsIgnoreCase(ReferenceEngine.ALIAS)) {
             parent.err().println("kron4j ablate: engine 'testkit' is now called 'reference'; using 'reference'");
         }
         String act = activation != null ? activation.trim().toLowerCase(Locale.ROOT)
-                : base != null && model == null ? base.activation() : "tanh";
+                : base != null && model == null ? base.activation() : ModelShape.defaultActivation(modelText);
         List<MethodConfig> methods;
         if (variants != null) {
-            methods = MethodConfig.parseList(variants, registry, autoencoder);
+            methods = MethodConfig.parseList(variants, registry, problem);
         } else if (base != null) {
             methods = base.methods();
         } else {
-            methods = MethodConfig.defaults(registry, autoencoder);
-            for (String name : Presets.DEFAULT_METHODS) {
+            methods = MethodConfig.defaults(registry, problem);
+            for (String name : Presets.defaultMethods(problem)) {
                 if (Baseline.find(name).isEmpty() && registry.find(name).isEmpty()) {
                     skipped.add(name);
                 }

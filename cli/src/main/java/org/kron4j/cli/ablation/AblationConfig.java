@@ -3,6 +3,7 @@ package org.kron4j.cli.ablation;
 import org.kron4j.cli.BadInputException;
 import org.kron4j.cli.data.DataCatalog;
 import org.kron4j.cli.engine.ModelShape;
+import org.kron4j.cli.engine.ReferenceEngine;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -108,6 +109,9 @@ public record AblationConfig(String data, String dataDir, String model, String a
             throw new BadInputException("unknown engine '" + engine + "'; known: " + String.join(", ", ENGINES));
         }
         ModelShape.activation(activation);
+        if (ModelShape.isCnn(model) && engine.equals(ReferenceEngine.NAME)) {
+            throw new BadInputException(ReferenceEngine.CNN_REFUSAL);
+        }
         if (batch == null) {
             throw new BadInputException("no batch size");
         }

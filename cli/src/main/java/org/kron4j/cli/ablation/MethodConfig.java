@@ -111,6 +111,11 @@ public record MethodConfig(String label, String method, Map<String, String> sett
      *     or a duplicate label
      */
     public static List<MethodConfig> parseList(String specs, VariantRegistry registry, boolean autoencoder) {
+        return parseList(specs, registry, Presets.Problem.of(autoencoder));
+    }
+
+    /** {@link #parseList(String, VariantRegistry, boolean)} with the presets of a kind of problem. */
+    public static List<MethodConfig> parseList(String specs, VariantRegistry registry, Presets.Problem problem) {
         if (specs == null || specs.isBlank()) {
             throw new BadInputException("--variants is empty; give e.g. \"kfac;shampoo;sgd;adam\"");
         }
@@ -125,7 +130,7 @@ public record MethodConfig(String label, String method, Map<String, String> sett
                     label = spec.variant() + "-" + n;
                 }
             }
-            MethodConfig method = resolve(label, spec.variant(), given, registry, autoencoder, true);
+            MethodConfig method = resolve(label, spec.variant(), given, registry, problem, true);
             if (!labels.add(method.label())) {
                 throw new BadInputException("two methods are labelled '" + method.label() + "'; labels must be unique");
             }
@@ -160,10 +165,15 @@ public record MethodConfig(String label, String method, Map<String, String> sett
 
     /** The default methods: the four variants that are on the class path, then the baselines. */
     public static List<MethodConfig> defaults(VariantRegistry registry, boolean autoencoder) {
+        return defaults(registry, Presets.Problem.of(autoencoder));
+    }
+
+    /** The default methods of a kind of problem ({@link Presets#defaultMethods}) that are on the class path. */
+    public static List<MethodConfig> defaults(VariantRegistry registry, Presets.Problem problem) {
         List<MethodConfig> methods = new ArrayList<>();
-        for (String name : Presets.DEFAULT_METHODS) {
+        for (String name : Presets.defaultMethods(problem)) {
             if (Baseline.find(name).isPresent() || registry.find(name).isPresent()) {
-                methods.add(resolve(name, name, Map.of(), registry, autoencoder, true));
+                methods.add(resolve(name, name, Map.of(), registry, problem, true));
             }
         }
         return methods;
@@ -180,6 +190,12 @@ public record MethodConfig(String label, String method, Map<String, String> sett
      */
     public static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
             boolean autoencoder, boolean withPreset) {
+        return resolve(label, method, given, registry, Presets.Problem.of(autoencoder), withPreset);
+    }
+
+    /** {@link #resolve(String, String, Map, VariantRegistry, boolean, boolean)} with the presets of a kind of problem. */
+    public static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
+            Presets.Problem problem, boolean withPreset) {
         if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
             throw new BadInputException("method label '" + label + "' must be letters, digits, '.', '_' or '-'");
         }
@@ -187,7 +203,7 @@ public record MethodConfig(String label, String method, Map<String, String> sett
         List<Setting<?>> schema = schema(name, registry);
         Map<String, String> merged = new LinkedHashMap<>();
         if (withPreset) {
-            String preset = Presets.of(name, autoencoder);
+            String preset = Presets.of(name, problem);
             if (!preset.isEmpty()) {
                 merged.putAll(VariantSpec.parse(name + ":" + preset).settings());
             }

@@ -3,6 +3,7 @@ package org.kron4j.cli.ablation;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.kron4j.cli.engine.ModelShape;
 
 /**
  * The settings an ablation starts each method from before the user's {@code name:key=value}
@@ -20,6 +21,33 @@ import java.util.Map;
 public final class Presets {
     /** The methods of the embedded default ablation, in report order; variants missing from the class path are skipped. */
     public static final List<String> DEFAULT_METHODS = List.of("kfac", "ekfac", "kfra", "shampoo", "sgd", "adam");
+
+    /**
+     * The methods of the default ablation of a CNN: KFRA is left out (KFRA for convolutions is not
+     * a published method, and kron4j's refuses conv layers).
+     */
+    public static final List<String> CNN_METHODS = List.of("kfac", "ekfac", "shampoo", "sgd", "adam");
+
+    /** The kind of problem a preset set is for. */
+    public enum Problem {
+        /** An MLP classifier (softmax cross-entropy). */
+        CLASSIFIER,
+        /** A deep autoencoder (sigmoid cross-entropy over the pixels). */
+        AUTOENCODER,
+        /** A convolutional classifier ({@code --model cnn}). */
+        CNN;
+
+        /** The problem a model text describes ("cnn…", "autoencoder…", anything else a classifier). */
+        public static Problem of(String modelText) {
+            return ModelShape.isCnn(modelText) ? CNN
+                    : ModelShape.isAutoencoder(modelText) ? AUTOENCODER : CLASSIFIER;
+        }
+
+        /** {@link #AUTOENCODER} when true, else {@link #CLASSIFIER}. */
+        public static Problem of(boolean autoencoder) {
+            return autoencoder ? AUTOENCODER : CLASSIFIER;
+        }
+    }
 
     /** The K-FAC family: presets of these never set damping, learning rate, momentum or KL clip. */
     public static final List<String> KFAC_FAMILY = List.of("kfac", "ekfac", "kfra");
@@ -39,6 +67,13 @@ public final class Presets {
             "shampoo", "learningRate=0.005,momentum=0.9,tInv=20,startPreconditioningStep=0",
             "sgd", "learningRate=0.001|0.003|0.01|0.03,momentum=0.9",
             "adam", "learningRate=0.0001|0.0003|0.001|0.003");
+
+    private static final Map<String, String> CNN = ordered(
+            "kfac", "tCov=1,tInv=20",
+            "ekfac", "tCov=1,tInv=20",
+            "shampoo", "learningRate=0.005,momentum=0.9,tInv=20,startPreconditioningStep=0",
+            "sgd", "learningRate=0.01|0.03|0.1,momentum=0.9",
+            "adam", "learningRate=0.0003|0.001|0.003");
 
     /** Why the presets are what they are: measured, repeated in every report. */
     public static final String RATIONALE = """
@@ -76,7 +111,22 @@ public final class Presets {
 
     /** The preset of a method for a kind of model, as {@code key=value,...}; empty when there is none. */
     public static String of(String method, boolean autoencoder) {
-        return (autoencoder ? AUTOENCODER : CLASSIFIER).getOrDefault(method, "");
+        return of(method, Problem.of(autoencoder));
+    }
+
+    /** The preset of a method for a kind of problem, as {@code key=value,...}; empty when there is none. */
+    public static String of(String method, Problem problem) {
+        Map<String, String> presets = switch (problem) {
+            case CLASSIFIER -> CLASSIFIER;
+            case AUTOENCODER -> AUTOENCODER;
+            case CNN -> CNN;
+        };
+        return presets.getOrDefault(method, "");
+    }
+
+    /** The methods of the default ablation of a problem, in report order. */
+    public static List<String> defaultMethods(Problem problem) {
+        return problem == Problem.CNN ? CNN_METHODS : DEFAULT_METHODS;
     }
 
     private static Map<String, String> ordered(String... pairs) {

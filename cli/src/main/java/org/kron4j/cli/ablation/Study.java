@@ -31,7 +31,21 @@ public enum Study {
      * three-seed measurement that made it the default.
      */
     DIGITS_AUTOENCODER("digits-autoencoder", "digits", "autoencoder:128-64-32-8", AblationConfig.DEFAULT_BATCH, 200,
-            19.0);
+            19.0),
+    /**
+     * A small CNN on the bundled UCI digits (8×8, z-scored), {@code cnn} = conv 3×3×8 → max-pool 2 →
+     * conv 3×3×16 → max-pool 2 → dense 64 → softmax, relu, DL4J engine: the CNN problem that runs
+     * anywhere in seconds (CI, integration test 4's bundled half). TARGET_NOTE
+     */
+    DIGITS_CNN("digits-cnn", "digits", "cnn", AblationConfig.DEFAULT_BATCH, 150, 0.3),
+    /**
+     * Issue 13's benchmark problem: Fashion-MNIST (60 000 / 10 000, pixels / 255), {@code cnn} =
+     * conv 5×5×16 → max-pool 2 → conv 5×5×32 → max-pool 2 → dense 128 → softmax, relu, Same
+     * mode, DL4J engine, batch 256 (the issue's). FASHION_NOTE
+     */
+    FASHION_CNN("fashion-cnn", "fashion-mnist", "cnn", AblationConfig.DEFAULT_BATCH, 500, 0.4),
+    /** The same CNN on MNIST digits (28×28). MNIST_NOTE */
+    MNIST_CNN("mnist-cnn", "mnist", "cnn", AblationConfig.DEFAULT_BATCH, 300, 0.1);
 
     /**
      * What {@code ./kron4j} with no arguments runs: the digits autoencoder, chosen by measurement

@@ -3,7 +3,12 @@ package org.kron4j.cli.engine;
 import org.kron4j.cli.ablation.BaselineSettings;
 import org.kron4j.cli.ablation.MethodConfig;
 import java.util.List;
+import org.deeplearning4j.nn.conf.ConvolutionMode;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
+import org.deeplearning4j.nn.conf.inputs.InputType;
+import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
+import org.deeplearning4j.nn.conf.layers.PoolingType;
+import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
 import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
 import org.deeplearning4j.nn.conf.layers.OutputLayer;
@@ -34,7 +39,8 @@ import org.nd4j.linalg.lossfunctions.impl.LossMCXENT;
 /**
  * DL4J as the ablation engine (the default): each run builds a {@code MultiLayerNetwork} of
  * {@code DenseLayer}s and an {@code OutputLayer} (softmax + MCXENT for classifiers, sigmoid +
- * binary cross-entropy for autoencoders; Glorot-uniform weights, zero biases, float32) and
+ * binary cross-entropy for autoencoders; Glorot-uniform weights, zero biases, float32), after
+ * conv and pooling stages for a CNN ({@link #network}), and
  * trains it with DL4J's own {@code fit(DataSet)}, one call per step; {@code score()} after the
  * call is the batch loss before that step's update.
  *
@@ -118,12 +124,27 @@ public final class Dl4jEngine implements TrainingEngine {
         return momentum == 0 ? new Sgd(learningRate) : new Nesterovs(learningRate, momentum);
     }
 
-    /** The DL4J network of a model shape. */
+    /**
+     * The DL4J network of a model shape. A CNN ({@link ModelShape#isCnn()}) gets, per conv stage, a
+     * {@code ConvolutionLayer} (k×k, stride 1, {@code ConvolutionMode.Same}, the hidden activation)
+     * and a 2×2 max {@code SubsamplingLayer} with stride 2, then its dense layers; the flat rows
+     * (pixels row by row) are reshaped to NCHW by the preprocessors DL4J adds for
+     * {@code InputType.convolutionalFlat(side, side, 1)}, and the CNN-to-dense preprocessor
+     * flattens the last maps.
+     */
     public static MultiLayerNetwork network(ModelShape model, IUpdater updater, long seed) {
         int[] sizes = model.sizes();
         List<Activation> activations = model.activations();
         NeuralNetConfiguration.ListBuilder list = new NeuralNetConfiguration.Builder().seed(seed).updater(updater)
                 .weightInit(WeightInit.XAVIER_UNIFORM).biasInit(0.0).dataType(DataType.FLOAT).list();
+        if (model.isCnn()) {
+            org.nd4j.linalg.activations.Activation hidden = dl4j(ModelShape.activation(model.hidden()));
+            for (ConvStack.Stage stage : model.conv().stages()) {
+                list.layer(new ConvolutionLayer.Builder(stage.kernel(), stage.kernel()).stride(1, 1)
+                        .convolutionMode(ConvolutionMode.Same).nOut(stage.channels()).activation(hidden).build());
+                list.layer(new SubsamplingLayer.Builder(PoolingType.MAX).kernelSize(2, 2).stride(2, 2).build());
+            }
+        }
         for (int l = 0; l < sizes.length - 2; l++) {
             list.layer(new DenseLayer.Builder().nIn(sizes[l]).nOut(sizes[l + 1])
                     .activation(dl4j(activations.get(l))).build());
@@ -134,6 +155,9 @@ public final class Dl4jEngine implements TrainingEngine {
                 .activation(softmax ? org.nd4j.linalg.activations.Activation.SOFTMAX
                         : org.nd4j.linalg.activations.Activation.SIGMOID)
                 .build());
+        if (model.isCnn()) {
+            list.setInputType(InputType.convolutionalFlat(model.conv().side(), model.conv().side(), 1));
+        }
         MultiLayerConfiguration conf = list.build();
         MultiLayerNetwork network = new MultiLayerNetwork(conf);
         network.init();

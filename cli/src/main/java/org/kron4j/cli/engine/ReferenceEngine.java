@@ -38,6 +38,9 @@ public final class ReferenceEngine implements TrainingEngine {
     /** The engine's former name, still accepted. */
     public static final String ALIAS = "testkit";
     private static final Logger LOG = LoggerFactory.getLogger(ReferenceEngine.class);
+    /** Why a CNN cannot run here. */
+    public static final String CNN_REFUSAL = "engine 'reference' trains MLPs and autoencoders only (kron4j's "
+            + "ReferenceMlp has no convolution layers): run --model cnn on --engine dl4j (the default)";
 
     private final VariantRegistry registry;
 
@@ -59,6 +62,9 @@ public final class ReferenceEngine implements TrainingEngine {
 
     @Override
     public Trainer create(ModelShape model, MethodConfig method, double learningRate, long seed) {
+        if (model.isCnn()) {
+            throw new IllegalArgumentException(CNN_REFUSAL);
+        }
         List<Activation> activations = model.activations();
         ReferenceMlp mlp = ReferenceMlp.builder(model.sizes())
                 .hidden(activations.subList(0, activations.size() - 1).toArray(new Activation[0]))
