@@ -2,7 +2,9 @@ package org.kron4j.cli;
 
 import org.kron4j.cli.ablation.MethodConfig;
 import org.kron4j.cli.engine.ModelShape;
+import org.kron4j.cli.verify.ConvCurvatureCheck;
 import org.kron4j.cli.verify.CurvatureCheck;
+import org.kron4j.cli.verify.TinyConv;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,13 +36,15 @@ public final class VerifyCommand implements Callable<Integer> {
     private Kron4jCommand parent;
 
     @Option(names = "--model", paramLabel = "SHAPE", defaultValue = "64-128-128-10",
-            description = "MLP widths (e.g. 784-256-10) or 'autoencoder' / 'autoencoder:256-64-16' (784 inputs). "
-                    + "Default: ${DEFAULT-VALUE}.")
+            description = "MLP widths (e.g. 784-256-10), 'autoencoder' / 'autoencoder:256-64-16' (784 inputs), or "
+                    + "'cnn' / 'cnn:input=6x6x2,kernel=3,channels=3,stride=1,padding=0,dilation=1,classes=4' (a tiny "
+                    + "one-conv-layer CNN: its KFC conv block and dense block against the exact Fisher, plus the two "
+                    + "cases where KFC is exact). Default: ${DEFAULT-VALUE}.")
     private String model;
 
     @Option(names = "--activation", paramLabel = "NAME",
-            description = "Hidden activation: tanh (default for MLPs), sigmoid (default for autoencoders), relu, "
-                    + "softplus, identity.")
+            description = "Hidden activation: tanh (default for MLPs), sigmoid (default for autoencoders), relu "
+                    + "(default for CNNs), softplus, identity.")
     private String activation;
 
     @Option(names = "--loss", paramLabel = "NAME",
@@ -75,11 +79,21 @@ public final class VerifyCommand implements Callable<Integer> {
         if (batch < 1 || batch > 1000) {
             throw new BadInputException("--batch must be in [1, 1000], got " + batch);
         }
+        List<OptimizerConfig> chosen = variants(registry);
+        if (ModelShape.isCnn(model)) {
+            return verifyCnn(chosen);
+        }
         boolean autoencoder = ModelShape.isAutoencoder(model);
         int[] widths = autoencoder ? new int[] {784, 10} : modelEnds(model);
         ModelShape full = ModelShape.resolve(model, activation, widths[0], widths[1], "the network");
         ModelShape tiny = full.tiny(width);
         Loss lossFunction = loss == null ? full.loss() : loss(loss);
+        CurvatureCheck.Result result = CurvatureCheck.run(tiny.sizes(), tiny.activations(), lossFunction, batch, seed,
+                chosen);
+        return print(parent.out(), full, tiny, result);
+    }
+
+    private List<OptimizerConfig> variants(VariantRegistry registry) {
         List<OptimizerConfig> chosen = new ArrayList<>();
         if (variants == null) {
             for (CurvatureApproximation v : registry.all()) {
@@ -94,9 +108,83 @@ public final class VerifyCommand implements Callable<Integer> {
         if (chosen.isEmpty()) {
             throw new BadInputException("no variant to check: none on the class path or none named");
         }
-        CurvatureCheck.Result result = CurvatureCheck.run(tiny.sizes(), tiny.activations(), lossFunction, batch, seed,
-                chosen);
-        return print(parent.out(), full, tiny, result);
+        return chosen;
+    }
+
+    /** The conv blocks against the exact Fisher of a tiny one-conv-layer CNN ({@link ConvCurvatureCheck}). */
+    private int verifyCnn(List<OptimizerConfig> chosen) {
+        TinyConv geometry = TinyConv.parse(model);
+        String hidden = activation == null ? ModelShape.CNN_ACTIVATION : activation.trim().toLowerCase(Locale.ROOT);
+        Loss lossFunction = loss == null ? Loss.SOFTMAX_CROSS_ENTROPY : loss(loss);
+        ConvCurvatureCheck.Result result = ConvCurvatureCheck.run(geometry, ModelShape.activation(hidden),
+                lossFunction, batch, seed, chosen);
+        PrintStream out = parent.out();
+        out.printf(Locale.ROOT, "kron4j verify: tiny CNN %s, %s, %s, %d Gaussian images, seed %d, float64%n",
+                geometry.describe(), hidden, lossName(lossFunction), batch, seed);
+        out.println("relative Frobenius error ‖C − F‖ / ‖F‖ of each layer's curvature block C against the exact "
+                + "Fisher F (= Gauss-Newton for this loss); conv block: KFC (Grosse & Martens 2016), EKFAC on its "
+                + "eigenbasis");
+        List<ConvCurvatureCheck.VariantErrors> variants = result.variants();
+        out.println();
+        convTable(out, result.geometry(), variants, ConvCurvatureCheck.VariantErrors::batch,
+                batch + " examples (KFC approximates here: information only)");
+        out.println();
+        convTable(out, result.onePosition(), variants, ConvCurvatureCheck.VariantErrors::onePosition,
+                "one position: kernel = input (" + result.onePosition().height() + "×" + result.onePosition().width()
+                        + "), 1 example — exact, must be ≈ 0");
+        out.println();
+        convTable(out, result.sharedWeights(), variants, ConvCurvatureCheck.VariantErrors::sharedWeights,
+                "shared weights over " + result.sharedWeights().positions() + " positions with KFC's assumptions "
+                        + "exact (constant image, linear conv, squared error, one logit per map position, 1 "
+                        + "example; pins the |T| scaling) — must be ≈ 0");
+        out.println();
+        boolean pass = true;
+        List<String> verdicts = new ArrayList<>();
+        for (ConvCurvatureCheck.VariantErrors v : variants) {
+            if (v.refusal().isPresent()) {
+                verdicts.add(v.variant() + " n/a (" + v.refusal().get() + ")");
+            } else if (!v.statesCurvature()) {
+                verdicts.add(v.variant() + " n/a (no explicit curvature: its preconditioner is not a curvature "
+                        + "estimate)");
+            } else if (!v.exactTargets()) {
+                verdicts.add(v.variant() + " not judged (targets are not exact)");
+            } else if (v.passes()) {
+                verdicts.add(v.variant() + " ok");
+            } else {
+                verdicts.add(v.variant() + " FAILED (not exact where KFC's assumptions hold)");
+                pass = false;
+            }
+        }
+        out.println("check: " + String.join("; ", verdicts));
+        out.println("settings of the check: " + String.join(",", CurvatureCheck.CHECK_SETTINGS.asText().entrySet()
+                .stream().map(e -> e.getKey() + "=" + e.getValue()).toList()) + ",adaptiveStep=false,"
+                + "adaptiveDamping=false (overridden by --variants settings, except the adaptive ones)");
+        return pass ? Kron4jCommand.OK : Kron4jCommand.RUN_FAILED;
+    }
+
+    private static void convTable(PrintStream out, TinyConv g, List<ConvCurvatureCheck.VariantErrors> variants,
+            java.util.function.Function<ConvCurvatureCheck.VariantErrors, List<Double>> errors, String title) {
+        StringBuilder header = new StringBuilder(String.format(Locale.ROOT, "%-6s %-22s %10s", "layer", "shape",
+                "parameters"));
+        for (ConvCurvatureCheck.VariantErrors v : variants) {
+            header.append(String.format(Locale.ROOT, " %12s", v.variant()));
+        }
+        out.println(title + ":");
+        out.println(header);
+        int flat = g.outChannels() * g.positions();
+        String[] shapes = {String.format(Locale.ROOT, "conv %dx%dx%d→%d", g.kernelHeight(), g.kernelWidth(),
+                g.inChannels(), g.outChannels()), "dense " + flat + "→" + g.classes()};
+        long[] parameters = {g.convParameters(), (long) (flat + 1) * g.classes()};
+        for (int l = 0; l < 2; l++) {
+            StringBuilder row = new StringBuilder(String.format(Locale.ROOT, "%-6d %-22s %10d", l, shapes[l],
+                    parameters[l]));
+            for (ConvCurvatureCheck.VariantErrors v : variants) {
+                Double e = errors.apply(v).get(l);
+                row.append(String.format(Locale.ROOT, " %12s", e == null ? "n/a"
+                        : String.format(Locale.ROOT, "%.3e", e)));
+            }
+            out.println(row);
+        }
     }
 
     private static int[] modelEnds(String text) {

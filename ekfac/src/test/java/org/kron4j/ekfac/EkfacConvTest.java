@@ -19,7 +19,7 @@ import org.kron4j.api.model.ModelSpec;
 import org.kron4j.api.optim.KroneckerOptimizer;
 import org.kron4j.api.optim.OptimizerSettings;
 import org.kron4j.core.Conv2d;
-import org.kron4j.testkit.oracle.TinyCnn;
+import org.kron4j.reference.exact.TinyCnn;
 
 /**
  * EKFAC on a conv2d layer (George et al. 2018 on KFC's eigenbasis) against {@link TinyCnn}'s exact

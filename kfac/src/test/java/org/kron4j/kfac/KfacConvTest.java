@@ -17,7 +17,7 @@ import org.kron4j.api.store.Precision;
 import org.kron4j.core.Conv2d;
 import org.kron4j.core.KfacBlock;
 import org.kron4j.testkit.oracle.DenseMatrices;
-import org.kron4j.testkit.oracle.TinyCnn;
+import org.kron4j.reference.exact.TinyCnn;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 

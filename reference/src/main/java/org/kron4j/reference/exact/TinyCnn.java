@@ -1,4 +1,4 @@
-package org.kron4j.testkit.oracle;
+package org.kron4j.reference.exact;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -8,7 +8,6 @@ import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.model.Activation;
 import org.kron4j.api.model.Loss;
-import org.kron4j.reference.exact.TinyMlp;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -54,8 +53,8 @@ public final class TinyCnn {
      */
     public TinyCnn(double[][] kernel, int channels, int kernelHeight, int kernelWidth, int stride, int padding,
             int dilation, int height, int width, Activation activation, double[][] dense, Loss loss) {
-        this.kernel = DenseMatrices.copy(kernel);
-        this.dense = DenseMatrices.copy(dense);
+        this.kernel = DoubleMatrices.copy(kernel);
+        this.dense = DoubleMatrices.copy(dense);
         this.channels = channels;
         this.kernelHeight = kernelHeight;
         this.kernelWidth = kernelWidth;
@@ -127,7 +126,7 @@ public final class TinyCnn {
         for (int t = 0; t < positions(); t++) {
             double[] p = patch(x, t);
             for (int o = 0; o < outChannels(); o++) {
-                s[o][t] = DenseMatrices.dot(kernel[o], p);
+                s[o][t] = dot(kernel[o], p);
             }
         }
         return s;
@@ -198,18 +197,36 @@ public final class TinyCnn {
         return TinyMlp.outputHessian(loss, TinyMlp.predictions(loss, logits(x)));
     }
 
-    /** Rows u_c with Σ_c u_c u_cᵀ = H (scaled eigenvectors; any square root gives the same Fisher). */
+    /**
+     * Rows u_c with Σ_c u_c u_cᵀ = H, in closed form (any square root gives the same Fisher):
+     * √p_c (e_c − p) for softmax cross-entropy (Σ_c p_c (e_c − p)(e_c − p)ᵀ = diag(p) − ppᵀ),
+     * √(p_c(1 − p_c)) e_c for sigmoid cross-entropy, e_c for squared error.
+     */
     public double[][] hessianRoot(double[][][] x) {
-        DenseMatrices.SymmetricEigen eigen = DenseMatrices.symmetricEigen(outputHessian(x));
-        double[][] root = new double[classes()][];
-        for (int c = 0; c < classes(); c++) {
-            root[c] = eigen.vector(c);
-            double scale = Math.sqrt(Math.max(eigen.values()[c], 0.0));
-            for (int r = 0; r < classes(); r++) {
-                root[c][r] *= scale;
+        double[] p = TinyMlp.predictions(loss, logits(x));
+        int k = classes();
+        double[][] root = new double[k][k];
+        for (int c = 0; c < k; c++) {
+            switch (loss) {
+                case SOFTMAX_CROSS_ENTROPY -> {
+                    double scale = Math.sqrt(p[c]);
+                    for (int r = 0; r < k; r++) {
+                        root[c][r] = scale * ((r == c ? 1.0 : 0.0) - p[r]);
+                    }
+                }
+                case SIGMOID_CROSS_ENTROPY -> root[c][c] = Math.sqrt(p[c] * (1.0 - p[c]));
+                case SQUARED_ERROR -> root[c][c] = 1.0;
             }
         }
         return root;
+    }
+
+    private static double dot(double[] x, double[] y) {
+        double sum = 0.0;
+        for (int i = 0; i < x.length; i++) {
+            sum += x[i] * y[i];
+        }
+        return sum;
     }
 
     /** The exact Fisher block of the conv parameters for the batch-mean loss, (1/B) Σ_b J_bᵀ H_b J_b. */
@@ -217,10 +234,10 @@ public final class TinyCnn {
         double[][] fisher = null;
         for (double[][][] x : xs) {
             double[][] j = convJacobian(x);
-            double[][] term = DenseMatrices.transposeMultiply(j, DenseMatrices.multiply(outputHessian(x), j));
-            fisher = fisher == null ? term : DenseMatrices.add(fisher, term);
+            double[][] term = DoubleMatrices.multiply(DoubleMatrices.transpose(j), DoubleMatrices.multiply(outputHessian(x), j));
+            fisher = fisher == null ? term : DoubleMatrices.add(fisher, term);
         }
-        return DenseMatrices.scale(fisher, 1.0 / xs.length);
+        return DoubleMatrices.scale(fisher, 1.0 / xs.length);
     }
 
     /** Per-example conv gradients of u_cᵀ z for every Hessian-root row, B·k matrices O×(C·kH·kW+1), row c·B + b. */
@@ -304,11 +321,11 @@ public final class TinyCnn {
                 }
             }
         }
-        LayerCapture conv = LayerCapture.builder().gradient(DenseMatrices.toINDArray(convGradient, DataType.DOUBLE))
-                .put(CaptureField.PARAMETERS, DenseMatrices.toINDArray(kernel, DataType.DOUBLE))
+        LayerCapture conv = LayerCapture.builder().gradient(DoubleMatrices.toINDArray(convGradient, DataType.DOUBLE))
+                .put(CaptureField.PARAMETERS, DoubleMatrices.toINDArray(kernel, DataType.DOUBLE))
                 .put(CaptureField.LAYER_INPUTS, patches).put(CaptureField.OUTPUT_GRADIENTS, convRows).build();
-        LayerCapture fc = LayerCapture.builder().gradient(DenseMatrices.toINDArray(denseGradient, DataType.DOUBLE))
-                .put(CaptureField.PARAMETERS, DenseMatrices.toINDArray(dense, DataType.DOUBLE))
+        LayerCapture fc = LayerCapture.builder().gradient(DoubleMatrices.toINDArray(denseGradient, DataType.DOUBLE))
+                .put(CaptureField.PARAMETERS, DoubleMatrices.toINDArray(dense, DataType.DOUBLE))
                 .put(CaptureField.LAYER_INPUTS, denseInputs).put(CaptureField.OUTPUT_GRADIENTS, denseRows).build();
         return ModelCapture.of(b, List.of(conv, fc));
     }
