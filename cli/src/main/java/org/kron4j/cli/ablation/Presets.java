@@ -72,8 +72,8 @@ public final class Presets {
             "kfac", "tCov=1,tInv=20",
             "ekfac", "tCov=1,tInv=20",
             "shampoo", "learningRate=0.005,momentum=0.9,tInv=20,startPreconditioningStep=0",
-            "sgd", "learningRate=0.01|0.03|0.1,momentum=0.9",
-            "adam", "learningRate=0.0003|0.001|0.003");
+            "sgd", "learningRate=0.01|0.03|0.1|0.3,momentum=0.9",
+            "adam", "learningRate=0.0003|0.001|0.003|0.01");
 
     /** Why the presets are what they are: measured, repeated in every report. */
     public static final String RATIONALE = """

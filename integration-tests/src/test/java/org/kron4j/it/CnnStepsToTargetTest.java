@@ -1,0 +1,166 @@
+package org.kron4j.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+import org.kron4j.api.Kron4j;
+import org.kron4j.api.registry.VariantRegistry;
+import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.cli.ablation.Presets;
+import org.kron4j.cli.data.DataCatalog;
+import org.kron4j.cli.data.TrainingData;
+import org.kron4j.cli.engine.Dl4jEngine;
+import org.kron4j.cli.engine.ModelShape;
+import org.kron4j.cli.engine.TrainingEngine;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Issue 13's integration test 4: on a CNN through the CLI's DL4J engine ({@code --model cnn}),
+ * K-FAC and EKFAC reach a training-loss target in fewer median steps (over seeds) than the best of
+ * the SGD and Adam sweeps — the sweeps of the CLI's CNN presets (SGD with Nesterov momentum 0.9 at
+ * 0.01 / 0.03 / 0.1 / 0.3, Adam at 3e-4 / 1e-3 / 3e-3 / 1e-2).
+ *
+ * <p>Protocol (the ablation's): for a seed every method starts from the same initial weights and
+ * sees the same batches, drawn with replacement from {@code new Random(seed)}; a run has reached
+ * the target when the mean of its last {@value #WINDOW} batch losses is at most the target. The
+ * baseline is the best of both sweeps <em>per seed</em> (a stronger baseline than the ablation's
+ * one rate per method), its median over seeds the number to beat. To keep the test short each
+ * baseline run stops once it can no longer beat the seed's best so far, and every run stops at its
+ * target.
+ *
+ * <p>Two problems: the bundled 8×8 UCI digits with the default small CNN (always runs), and
+ * Fashion-MNIST with a smaller CNN on the first 10 000 training images (skipped, saying so, when the
+ * IDX files are absent — CI has no Fashion-MNIST cache).
+ */
+class CnnStepsToTargetTest {
+    private static final Logger RESULTS = LoggerFactory.getLogger("org.kron4j.results.it");
+    /**
+     * The K-FAC family's settings. Fixed damping and DL4J's Nesterov step until the DL4J batch oracle
+     * goes through conv and pooling layers (the adaptive step and damping need it; today an adaptive
+     * K-FAC step on a CNN is skipped); once it does, make this "" — the presets' adaptive library
+     * defaults, nothing tuned — and keep the assertions.
+     */
+    static final String KFAC_FAMILY_SETTINGS = "adaptiveStep=false,adaptiveDamping=false,damping=0.1,"
+            + "learningRate=0.3,momentum=0.7";
+    private static final int WINDOW = 10;
+    private static final List<Long> SEEDS = List.of(1L, 2L, 3L);
+    private static final VariantRegistry REGISTRY = Kron4j.variants();
+
+    /**
+     * Digits, {@code cnn} = conv 3×3×8 → pool → conv 3×3×16 → pool → dense 64 → softmax (relu),
+     * batch 256, target 0.3 within 150 steps (the {@code digits-cnn} study's).
+     */
+    @Test
+    void digitsCnn_kfacAndEkfac_fewerMedianStepsThanBestOfSgdAndAdam() {
+        TrainingData data = DataCatalog.load("digits", null, false, 0.2, 0L, 2_000);
+        ModelShape shape = ModelShape.resolve("cnn", null, data.features(), data.classes(), "digits");
+        compare("digits", shape, data, 256, 0.3, 150);
+    }
+
+    /**
+     * Fashion-MNIST, first 10 000 training images, {@code cnn:5x8-5x16-64} (a smaller CNN than the
+     * benchmark's, for the test budget), batch 128, target 0.7 within 150 steps.
+     */
+    @Test
+    void fashionMnistCnn_kfacAndEkfac_fewerMedianStepsThanBestOfSgdAndAdam() {
+        assumeTrue(DataCatalog.locate("fashion-mnist", null).isPresent(),
+                "Fashion-MNIST IDX files not found, test skipped: " + DataCatalog.missing("fashion-mnist", null));
+        TrainingData full = DataCatalog.load("fashion-mnist", null, false, 0.2, 0L, 2_000);
+        TrainingData data = subset(full, 10_000);
+        ModelShape shape = ModelShape.resolve("cnn:5x8-5x16-64", null, data.features(), data.classes(),
+                "fashion-mnist");
+        compare("fashion-mnist", shape, data, 128, 0.7, 150);
+    }
+
+    private static void compare(String name, ModelShape shape, TrainingData data, int batch, double target, int cap) {
+        TrainingEngine engine = new Dl4jEngine(REGISTRY);
+        List<MethodConfig> variants = MethodConfig.parseList("kfac:" + KFAC_FAMILY_SETTINGS + ";ekfac:"
+                + KFAC_FAMILY_SETTINGS, REGISTRY, Presets.Problem.CNN);
+        List<MethodConfig> baselines = MethodConfig.parseList("adam;sgd", REGISTRY, Presets.Problem.CNN);
+        int[] baseline = new int[SEEDS.size()];
+        int[][] steps = new int[variants.size()][SEEDS.size()];
+        for (int s = 0; s < SEEDS.size(); s++) {
+            long seed = SEEDS.get(s);
+            int best = cap + 1;
+            List<String> tried = new ArrayList<>();
+            for (MethodConfig method : baselines) {
+                // largest rate first: on a short budget it is usually the best, so the pruning bites sooner
+                List<Double> rates = new ArrayList<>(method.learningRates());
+                rates.sort(java.util.Comparator.reverseOrder());
+                for (double rate : rates) {
+                    int limit = Math.min(cap, best - 1);
+                    int reached = stepsToTarget(engine, shape, data, method, rate, seed, batch, target, limit);
+                    tried.add(method.label() + "@" + rate + "=" + (reached <= limit ? String.valueOf(reached)
+                            : "not within " + limit));
+                    best = Math.min(best, reached);
+                }
+            }
+            baseline[s] = best;
+            for (int v = 0; v < variants.size(); v++) {
+                MethodConfig method = variants.get(v);
+                steps[v][s] = stepsToTarget(engine, shape, data, method, method.learningRates().get(0), seed, batch,
+                        target, cap);
+            }
+            RESULTS.info("{} {} seed {}: kfac {}, ekfac {}, best baseline {} ({})", name, shape.text(), seed,
+                    steps[0][s], steps[1][s], best, String.join(", ", tried));
+        }
+        double baselineMedian = median(baseline);
+        for (int v = 0; v < variants.size(); v++) {
+            assertThat(median(steps[v])).as("%s: %s median steps to %s (per seed %s) vs best of SGD and Adam (per seed "
+                    + "%s; %d = not within %d)", name, variants.get(v).label(), target, Arrays.toString(steps[v]),
+                    Arrays.toString(baseline), cap + 1, cap).isLessThan(baselineMedian);
+        }
+    }
+
+    /** Steps until the window mean is at most the target; {@code limit + 1} when not within {@code limit}. */
+    private static int stepsToTarget(TrainingEngine engine, ModelShape shape, TrainingData data, MethodConfig method,
+            double rate, long seed, int batch, double target, int limit) {
+        Random batches = new Random(seed);
+        double[] window = new double[WINDOW];
+        double sum = 0;
+        try (TrainingEngine.Trainer trainer = engine.create(shape, method, rate, seed)) {
+            for (int step = 0; step < limit; step++) {
+                int[] rows = new int[batch];
+                for (int i = 0; i < batch; i++) {
+                    rows[i] = batches.nextInt(data.trainSize());
+                }
+                INDArray x = Nd4j.pullRows(data.trainX(), 1, rows);
+                INDArray y = Nd4j.pullRows(data.trainY(), 1, rows);
+                double loss = trainer.step(x, y);
+                if (!Double.isFinite(loss)) {
+                    return limit + 1;
+                }
+                sum += loss - window[step % WINDOW];
+                window[step % WINDOW] = loss;
+                if (step + 1 >= WINDOW && sum / WINDOW <= target) {
+                    return step + 1;
+                }
+            }
+        }
+        return limit + 1;
+    }
+
+    private static double median(int[] values) {
+        int[] sorted = values.clone();
+        Arrays.sort(sorted);
+        int n = sorted.length;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0;
+    }
+
+    private static TrainingData subset(TrainingData full, int rows) {
+        INDArray x = full.trainX().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        INDArray y = full.trainY().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows),
+                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        return new TrainingData(full.name(), full.description() + "; first " + rows + " training images", x, y,
+                full.testX(), full.testY(), full.evalX(), full.evalY(), full.classes());
+    }
+}
