@@ -78,7 +78,9 @@ public final class ListCommand implements Callable<Integer> {
         out.println();
         out.println("models (kron4j ablate --model): MLP widths such as 64-128-128-10 (tanh by default, softmax "
                 + "cross-entropy), 'autoencoder' (d-1000-500-250-30 mirrored, tanh by default, linear code layer, "
-                + "sigmoid cross-entropy, batch 1000 by default), 'autoencoder:256-64-16'");
+                + "sigmoid cross-entropy, batch 1000 by default), 'autoencoder:256-64-16', 'cnn' (DL4J engine: "
+                + "conv 5x5x16 -> max-pool 2 -> conv 5x5x32 -> max-pool 2 -> dense 128 -> softmax on 28x28 images, "
+                + "3x8-3x16-64 on the 8x8 digits; relu by default), 'cnn:5x32-5x64-1024'");
         out.println("studies (kron4j ablate --study): " + String.join(", ", org.kron4j.cli.ablation.Study.keys())
                 + " (default " + org.kron4j.cli.ablation.Study.DEFAULT.key() + ")");
         out.println("engines (kron4j ablate --engine): dl4j (default), reference (formerly testkit)");
@@ -88,11 +90,15 @@ public final class ListCommand implements Callable<Integer> {
     private static void preset(PrintStream out, String name) {
         String classifier = Presets.of(name, false);
         String autoencoder = Presets.of(name, true);
+        String cnn = Presets.of(name, Presets.Problem.CNN);
         if (!classifier.isEmpty()) {
             out.println("  ablation preset (classifiers): " + classifier);
         }
         if (!autoencoder.isEmpty()) {
             out.println("  ablation preset (autoencoders): " + autoencoder);
+        }
+        if (!cnn.isEmpty()) {
+            out.println("  ablation preset (cnn): " + cnn);
         }
     }
 

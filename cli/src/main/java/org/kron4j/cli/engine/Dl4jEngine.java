@@ -206,6 +206,11 @@ public final class Dl4jEngine implements TrainingEngine {
         }
 
         @Override
+        public java.util.Map<String, Long> factorBytesByLayer() {
+            return attachment == null ? java.util.Map.of() : attachment.optimizer().store().bytesByBlock();
+        }
+
+        @Override
         public long skippedSteps() {
             return attachment == null ? 0 : attachment.diagnostics().skippedSteps();
         }

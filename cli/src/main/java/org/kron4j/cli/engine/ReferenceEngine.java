@@ -157,6 +157,11 @@ public final class ReferenceEngine implements TrainingEngine {
         }
 
         @Override
+        public Map<String, Long> factorBytesByLayer() {
+            return optimizer == null ? Map.of() : optimizer.store().bytesByBlock();
+        }
+
+        @Override
         public long skippedSteps() {
             return skipped;
         }

@@ -46,6 +46,14 @@ public interface TrainingEngine {
         /** Bytes the method's curvature factors occupy now; 0 for baselines. */
         long factorBytes();
 
+        /**
+         * Bytes of the method's curvature state per layer (block name → bytes, in layer order), summing
+         * to {@link #factorBytes()}; empty for baselines.
+         */
+        default Map<String, Long> factorBytesByLayer() {
+            return Map.of();
+        }
+
         /** Steps the method refused (a kron4j guard found NaN or infinity); 0 for baselines. */
         long skippedSteps();
 
