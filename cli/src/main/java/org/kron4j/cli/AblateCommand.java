@@ -67,6 +67,8 @@ import picocli.CommandLine.Model.CommandSpec;
             "  kron4j ablate --data mnist --model autoencoder --steps 1000 --target 120",
             "  kron4j ablate --data mnist --model autoencoder --batch 1000..60000@500 --variants \"kfac;adam\"",
             "  kron4j ablate --study digits-autoencoder",
+            "  kron4j ablate --study fashion-cnn --threads 2",
+            "  kron4j ablate --data fashion-mnist --model cnn:5x32-5x64-1024 --variants \"kfac;ekfac;adam\"",
             "  kron4j ablate --engine reference --data iris --steps 60",
             "  kron4j ablate --config results/2025-01-01T10-00-00/config.json --out results/rerun",
             "",

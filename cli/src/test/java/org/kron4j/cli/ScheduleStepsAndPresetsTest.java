@@ -208,7 +208,8 @@ class ScheduleStepsAndPresetsTest {
     @Test
     void studies_digitsAutoencoderIsTheDefaultAndTheClassifierStaysAvailable() {
         assertThat(Study.DEFAULT).isEqualTo(Study.DIGITS_AUTOENCODER);
-        assertThat(Study.keys()).containsExactly("digits-classifier", "digits-autoencoder");
+        assertThat(Study.keys()).containsExactly("digits-classifier", "digits-autoencoder", "digits-cnn", "fashion-cnn",
+                "mnist-cnn");
         Study ae = Study.find("digits-autoencoder").orElseThrow();
         ModelShape shape = ModelShape.resolve(ae.model(), null, 64, 10, ae.data());
         assertThat(shape.isAutoencoder()).isTrue();
