@@ -61,7 +61,7 @@ class CnnCommandsTest {
         MethodConfig kfac = methods.get(0);
         // no per-problem tuning of the K-FAC family: only the refresh cadence differs from the library's defaults
         assertThat(kfac.nonDefaultSettings(Kron4j.variants())).isEqualTo("learningRate=0.01,tCov=1,tInv=20");
-        assertThat(methods.get(4).learningRates()).containsExactly(0.0003, 0.001, 0.003, 0.01);
+        assertThat(methods.get(4).learningRates()).containsExactly(0.0003, 0.001, 0.003, 0.01, 0.03);
         assertThat(Presets.Problem.of("cnn:5x16-128")).isEqualTo(Presets.Problem.CNN);
         assertThat(Study.find("fashion-cnn")).hasValueSatisfying(s -> {
             assertThat(s.data()).isEqualTo("fashion-mnist");

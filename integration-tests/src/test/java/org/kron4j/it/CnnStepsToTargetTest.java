@@ -126,8 +126,9 @@ class CnnStepsToTargetTest {
      * batch oracle through conv and pooling layers. Where the oracle does not go through them yet the
      * attachment skips every adaptive step (the oracle throws, the driver's guard skips the step), so
      * the comparison would be meaningless: the test is skipped, saying why. Measured with the oracle
-     * (branch cnnoracle merged, 2026-12-01): digits, seeds 1–3, K-FAC 19 / 18 / 22 steps, EKFAC
-     * 16 / 15 / 16, Adam 1e-2 29 / 30 / 31 and 2e-2 median 24, SGD 0.1 49 / 37 / 39.
+     * (branch cnnoracle merged, 2026-12-01, shared 2-core machine, digits part 1.5 min): digits, seeds
+     * 1–3, K-FAC 19 / 18 / 22 steps, EKFAC 16 / 15 / 16, best baseline 28 / 24 / 24 (Adam 3e-2, 2e-2,
+     * 3e-2; SGD's best, 0.1, 49 / 37 / 39).
      */
     private static void assumeAdaptiveKfacRunsOnCnns(TrainingEngine engine, ModelShape shape, TrainingData data,
             MethodConfig kfac) {

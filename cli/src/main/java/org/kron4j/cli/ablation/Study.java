@@ -37,8 +37,8 @@ public enum Study {
      * conv 3×3×16 → max-pool 2 → dense 64 → softmax, relu, DL4J engine: the CNN problem that runs
      * anywhere without downloads (CI, integration test 4's bundled half). Target 0.3 (10-step mean batch
      * loss), measured (seeds 1–3, batch 256, shared 2-core machine): adaptive K-FAC 19 / 18 / 22 steps,
-     * EKFAC 16 / 15 / 16 (with the DL4J batch oracle through conv layers), Adam at its best rate 1e-2
-     * 29 / 30 / 31, SGD at 0.1 49 / 37 / 39.
+     * EKFAC 16 / 15 / 16 (with the DL4J batch oracle through conv layers), Adam at its best rates
+     * 2e-2 to 3e-2 28 / 24 / 24, SGD at 0.1 49 / 37 / 39.
      */
     DIGITS_CNN("digits-cnn", "digits", "cnn", AblationConfig.DEFAULT_BATCH, 150, 0.3),
     /**
