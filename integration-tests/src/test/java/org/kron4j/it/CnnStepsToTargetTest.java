@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * stops at its target and a baseline run also once it can beat neither the seed's best baseline so
  * far nor the slowest variant run (which can only make the baseline look better).
  *
- * <p>Two problems: the bundled 8×8 UCI digits with the default small CNN (always runs), and
- * Fashion-MNIST with a smaller CNN on the first 10 000 training images (skipped, saying so, when the
- * IDX files are absent — CI has no Fashion-MNIST cache).
+ * <p>Two problems: the bundled 8×8 UCI digits with the default small CNN (always runs where the
+ * adaptive K-FAC family can run on CNNs; holds as measured), and Fashion-MNIST with a smaller CNN on
+ * the first 10 000 training images (skipped, saying so, when the IDX files are absent — CI has no
+ * Fashion-MNIST cache; disabled: it does not hold as measured, see the test).
  */
 class CnnStepsToTargetTest {
     private static final Logger RESULTS = LoggerFactory.getLogger("org.kron4j.results.it");
@@ -69,18 +70,18 @@ class CnnStepsToTargetTest {
 
     /**
      * Fashion-MNIST, first 10 000 training images, {@code cnn:5x8-5x16-64} (a smaller CNN than the
-     * benchmark's, for the test budget), batch 128, target 0.7 within 150 steps: K-FAC. FASHION_KFAC
+     * benchmark's, for the test budget), batch 128, target 0.7 within 150 steps. Does not hold as
+     * measured (adaptive defaults, DL4J batch oracle through conv layers from branch cnnoracle merged,
+     * 2026-12-01, seeds 1–3): K-FAC 27 / not within 150 / 33 steps (median 33), EKFAC not within 150
+     * on any seed, against the best baseline 35 / 29 / 31 (Adam 1e-2, 2e-2, 1e-2; median 31). Kept,
+     * disabled, until the adaptive K-FAC family is fixed on this CNN (seed 2's K-FAC and every EKFAC
+     * run stall above the target).
      */
+    @Disabled("does not hold as measured: K-FAC 27 / >150 / 33 and EKFAC >150 on all seeds vs best of SGD and "
+            + "Adam 35 / 29 / 31 steps to 0.7 (seeds 1-3, adaptive defaults, cnnoracle's DL4J batch oracle)")
     @Test
-    void fashionMnistCnn_kfac_fewerMedianStepsThanBestOfSgdAndAdam() {
-        compare("fashion-mnist", fashionShape(), fashion(), 128, 0.7, 150, "kfac");
-    }
-
-    /** The same for EKFAC, which does not hold as measured. FASHION_EKFAC */
-    @Disabled("measured with the DL4J batch oracle through conv layers (cnnoracle merged): FASHION_EKFAC_SHORT")
-    @Test
-    void fashionMnistCnn_ekfac_fewerMedianStepsThanBestOfSgdAndAdam() {
-        compare("fashion-mnist", fashionShape(), fashion(), 128, 0.7, 150, "ekfac");
+    void fashionMnistCnn_kfacAndEkfac_fewerMedianStepsThanBestOfSgdAndAdam() {
+        compare("fashion-mnist", fashionShape(), fashion(), 128, 0.7, 150, "kfac;ekfac");
     }
 
     private static TrainingData fashion() {
