@@ -24,6 +24,7 @@ import org.kron4j.api.model.Loss;
 import org.kron4j.api.model.ModelSpec;
 import org.kron4j.core.Conv2d;
 import org.kron4j.core.ConvGeometry;
+import org.kron4j.core.ScaleShift;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
@@ -204,7 +205,7 @@ final class NetworkModel {
                             (int) k[3], bias, activationOf(layer.activation()));
                     candidates.add(ParameterBlock.conv(spec, layer.index(), k, bias));
                 }
-                case BATCHNORM -> candidates.addAll(tensorBlocks(layer));
+                case BATCHNORM -> candidates.addAll(scaleShiftBlock(layer));
                 case OPAQUE -> {
                     if (layer.layer() instanceof FrozenLayerWithBackprop) {
                         continue; // passes gradients down, trains nothing itself
@@ -237,6 +238,20 @@ final class NetworkModel {
             }
         }
         return blocks;
+    }
+
+    /**
+     * A BatchNormalization layer's gamma and beta as one {@link ScaleShift} block (C×2); none when
+     * they are locked (not parameters).
+     */
+    private static List<ParameterBlock> scaleShiftBlock(Dl4jLayer layer) {
+        INDArray gamma = layer.layer().paramTable(false).get("gamma");
+        if (gamma == null || !layer.layer().paramTable(false).containsKey("beta")) {
+            return List.of();
+        }
+        int channels = Math.toIntExact(gamma.length());
+        return List.of(ParameterBlock.scaleShift(ScaleShift.layer(blockName(layer.index()), channels), layer.index(),
+                channels));
     }
 
     /**
@@ -373,13 +388,14 @@ final class NetworkModel {
                 LayerSpec tensor = LayerSpec.tensor(dense.name(), dense.gradientShape());
                 blocks.add(ParameterBlock.dense(tensor, block.layerIndex(), dense.inputs(), dense.outputs(),
                         dense.hasBias()));
-            } else if (layer.role() == Role.BATCHNORM && !supports.test(block.spec())) {
-                if (demoted.isEmpty()) {
-                    LOG.warn("{}: '{}' is passed through unpreconditioned — variant '{}' has no block for it, and "
-                            + "none of the K-FAC family fits: BatchNormalization trains on batch statistics, which "
-                            + "couple the examples, while the statistics pass sees its running-statistics affine "
-                            + "map; DL4J's updater applies DL4J's own gradient", layer.describe(),
-                            block.spec().name(), variant);
+            } else if (block.isScaleShift() && (!supports.test(block.spec()) || demoted.contains(block.layerIndex()))) {
+                List<ParameterBlock> tensors = tensorBlocks(layer);
+                if (tensors.stream().allMatch(t -> supports.test(t.spec()))) {
+                    blocks.addAll(tensors); // Shampoo: gamma and beta as tensors
+                } else if (demoted.isEmpty()) {
+                    LOG.warn("{}: gamma and beta are passed through unpreconditioned — variant '{}' has no block "
+                            + "for a {} layer; DL4J's updater applies DL4J's own gradient", layer.describe(), variant,
+                            ScaleShift.KIND);
                 }
             } else {
                 blocks.add(block);

@@ -20,6 +20,9 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * [O, C, kH, kW] (c order) and b as [1, O]; kron4j's gradient is the O×(C·kH·kW+1) matrix
  * [W reshaped to O×(C·kH·kW) | bᵀ], the column of tap (c, i, j) being c·kH·kW + i·kW + j.
  *
+ * <p><b>Scale-and-shift layout</b> (BatchNormalization, {@link org.kron4j.core.ScaleShift}): DL4J's
+ * gamma and beta ([1, C] each) as the C×2 matrix [γᵀ | βᵀ] — the dense layout with one input.
+ *
  * <p><b>Tensor layout</b> (any other parameter): the parameter with its unit dimensions dropped
  * ([1, 64] → [64], conv [nOut, nIn, kH, kW] unchanged), element order by logical index.
  *
@@ -39,14 +42,16 @@ final class ParameterBlock {
     private final long[] tensorShape;
     private final int inputs;
     private final int outputs;
+    private final boolean scaleShift;
 
     private ParameterBlock(LayerSpec spec, int layerIndex, boolean dense, String weightKey, String biasKey,
             long[] tensorShape, int inputs, int outputs) {
-        this(spec, layerIndex, dense, null, weightKey, biasKey, tensorShape, inputs, outputs);
+        this(spec, layerIndex, dense, null, weightKey, biasKey, tensorShape, inputs, outputs, false);
     }
 
     private ParameterBlock(LayerSpec spec, int layerIndex, boolean dense, long[] kernelShape, String weightKey,
-            String biasKey, long[] tensorShape, int inputs, int outputs) {
+            String biasKey, long[] tensorShape, int inputs, int outputs, boolean scaleShift) {
+        this.scaleShift = scaleShift;
         this.spec = spec;
         this.layerIndex = layerIndex;
         this.dense = dense;
@@ -71,7 +76,13 @@ final class ParameterBlock {
     static ParameterBlock conv(LayerSpec spec, int layerIndex, long[] kernelShape, boolean bias) {
         int patch = Math.toIntExact(kernelShape[1] * kernelShape[2] * kernelShape[3]);
         return new ParameterBlock(spec, layerIndex, false, kernelShape.clone(), layerIndex + "_W",
-                bias ? layerIndex + "_b" : null, null, patch, Math.toIntExact(kernelShape[0]));
+                bias ? layerIndex + "_b" : null, null, patch, Math.toIntExact(kernelShape[0]), false);
+    }
+
+    /** A BatchNormalization layer's gamma and beta ([1, C] each) as one C×2 scale-and-shift group. */
+    static ParameterBlock scaleShift(LayerSpec spec, int layerIndex, int channels) {
+        return new ParameterBlock(spec, layerIndex, false, null, layerIndex + "_gamma", layerIndex + "_beta", null, 1,
+                channels, true);
     }
 
     /** One parameter of any layer as a tensor. */
@@ -103,9 +114,14 @@ final class ParameterBlock {
         return kernelShape != null;
     }
 
-    /** Dense or conv: a layer whose K-FAC statistics the statistics pass can provide. */
+    /** A BatchNormalization layer's gamma and beta. */
+    boolean isScaleShift() {
+        return scaleShift;
+    }
+
+    /** Dense, conv or scale-and-shift: a layer whose statistics the statistics pass can provide. */
     boolean hasStatistics() {
-        return dense || kernelShape != null;
+        return dense || kernelShape != null || scaleShift;
     }
 
     /** Conv: DL4J's kernel shape [O, C, kH, kW] (a copy). */
@@ -131,11 +147,12 @@ final class ParameterBlock {
         if (isConv()) {
             weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).dup('c')
                     .reshape('c', weights.shape()));
-        } else if (!dense) {
+        } else if (!dense && !scaleShift) {
             weights.assign(scaled.reshape(weights.shape()));
             return;
         } else {
-            weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose());
+            weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose()
+                    .reshape(weights.shape()));
         }
         if (biasKey != null) {
             INDArray bias = require(gradient, biasKey);
@@ -144,14 +161,23 @@ final class ParameterBlock {
     }
 
     /**
-     * A dense group's kron4j-layout array [Ŵ | b̂] (m×(n+1), any order and type) split into DL4J's
-     * layout: {W-shaped n×m, b-shaped 1×m or null without a bias}, fresh arrays of {@code type}.
+     * A dense, conv or scale-and-shift group's kron4j-layout array (any order and type) split into
+     * DL4J's layout, fresh arrays of {@code type}: dense [Ŵ | b̂] (m×(n+1)) → {W-shaped n×m,
+     * b-shaped 1×m or null without a bias}; conv [W̄ | b̂] (O×(C·kH·kW+1)) → {W [O, C, kH, kW],
+     * b 1×O or null}; scale-and-shift [γ̂ | β̂] (C×2) → {γ 1×C, β 1×C}.
      */
     INDArray[] toDl4jLayout(INDArray kron, org.nd4j.linalg.api.buffer.DataType type) {
-        if (!dense) {
-            throw new IllegalStateException(spec.name() + " is not a dense group");
+        if (isConv()) {
+            INDArray matrix = kron.castTo(type).reshape('c', outputs, inputs + (biasKey != null ? 1 : 0));
+            INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).dup('c')
+                    .reshape('c', kernelShape);
+            INDArray bias = biasKey == null ? null
+                    : matrix.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(1, outputs).dup('c');
+            return new INDArray[] {weights, bias};
         }
-        // (conv groups have no forward-mode pass in the batch oracle, so they never get here)
+        if (!dense && !scaleShift) {
+            throw new IllegalStateException(spec.name() + " is not a dense, conv or scale-and-shift group");
+        }
         INDArray matrix = kron.castTo(type).reshape(outputs, inputs + (biasKey != null ? 1 : 0));
         INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose().dup('c');
         INDArray bias = biasKey == null ? null
@@ -183,12 +209,13 @@ final class ParameterBlock {
             }
             return out;
         }
-        if (!dense) {
+        if (!dense && !scaleShift) {
             return weights.reshape(tensorShape).dup('c');
         }
         INDArray out = Nd4j.createUninitialized(weights.dataType(), new long[] {outputs, inputs + (bias != null ? 1 : 0)},
                 'f');
-        out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).assign(weights.transpose());
+        out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).assign(scaleShift ? weights.reshape(outputs, 1)
+                : weights.transpose());
         if (bias != null) {
             out.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).assign(bias.reshape(outputs));
         }

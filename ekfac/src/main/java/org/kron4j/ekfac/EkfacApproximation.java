@@ -15,6 +15,8 @@ import org.kron4j.core.Conv2dStatistics;
 import org.kron4j.core.DenseStatistics;
 import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.LayerKindMap;
+import org.kron4j.core.ScaleShift;
+import org.kron4j.core.ScaleShiftStatistics;
 
 /**
  * EKFAC, eigenvalue-corrected K-FAC (George, Laurent, Bouthillier, Ballas and Vincent, "Fast
@@ -114,7 +116,8 @@ public final class EkfacApproximation implements CurvatureApproximation {
      */
     public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
         return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)
-                .with(Conv2d.KIND, Conv2dStatistics::new);
+                .with(Conv2d.KIND, Conv2dStatistics::new)
+                .with(ScaleShift.KIND, ScaleShiftStatistics.FACTORY);
     }
 
     /** Layers whose kind is in the map (by default dense and conv2d). */
@@ -140,8 +143,9 @@ public final class EkfacApproximation implements CurvatureApproximation {
 
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
-        return new EkfacBlock(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),
-                context.settings().get(SCALINGS_AFTER_REFRESH));
+        FactorStatistics.Factory statistics = layerKinds.get(NAME, context.layer());
+        return statistics.ownBlock(context.layer(), context.store()).orElseGet(() -> new EkfacBlock(context.layer(),
+                context.store(), statistics, context.settings().get(SCALINGS_AFTER_REFRESH)));
     }
 
     @Override

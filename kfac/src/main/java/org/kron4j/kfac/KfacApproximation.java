@@ -13,6 +13,8 @@ import org.kron4j.core.DenseStatistics;
 import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.KfacBlock;
 import org.kron4j.core.LayerKindMap;
+import org.kron4j.core.ScaleShift;
+import org.kron4j.core.ScaleShiftStatistics;
 
 /**
  * K-FAC, Kronecker-factored approximate curvature (Martens and Grosse, ICML 2015): each layer's
@@ -54,7 +56,8 @@ public final class KfacApproximation implements CurvatureApproximation {
      */
     public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
         return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)
-                .with(Conv2d.KIND, Conv2dStatistics::new);
+                .with(Conv2d.KIND, Conv2dStatistics::new)
+                .with(ScaleShift.KIND, ScaleShiftStatistics.FACTORY);
     }
 
     /** The layer kinds this instance preconditions. */
@@ -92,8 +95,9 @@ public final class KfacApproximation implements CurvatureApproximation {
 
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
-        return KfacBlock.create(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),
-                context.settings().get(OptimizerSettings.DAMPING_MODE));
+        FactorStatistics.Factory statistics = layerKinds.get(NAME, context.layer());
+        return statistics.ownBlock(context.layer(), context.store()).orElseGet(() -> KfacBlock.create(context.layer(),
+                context.store(), statistics, context.settings().get(OptimizerSettings.DAMPING_MODE)));
     }
 
     @Override
