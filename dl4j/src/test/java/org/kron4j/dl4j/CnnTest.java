@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *   <li>the statistics pass reproduces DL4J's own gradients of every conv and dense layer from
  *       the captured patches and per-position output gradients, (1/B) Σ_b Σ_t δ_{b,t} ā_{b,t}ᵀ,
  *       for stride, padding, Same mode and dilation, through max and average pooling, global
- *       pooling, a dropout layer and the CNN-to-dense preprocessor;</li>
+ *       pooling, a dropout layer, batch normalization (on the batch's statistics, as DL4J trains)
+ *       and the CNN-to-dense preprocessor, and of batch normalization's gamma and beta from the
+ *       captured x̂ and output gradients;</li>
  *   <li>training with the identity preconditioner (the recording variant asking for every
  *       statistic with exact targets, so the pass runs on every step) is bit-identical to plain
  *       DL4J;</li>
@@ -135,7 +137,26 @@ class CnnTest {
     }
 
     static Stream<Arguments> reproducible() {
-        return Stream.of(Arguments.of(Net.POOLED), Arguments.of(Net.DILATED));
+        return Stream.of(Arguments.of(Net.POOLED), Arguments.of(Net.DILATED), Arguments.of(Net.BATCH_NORMALIZED));
+    }
+
+    /** DL4J's gradient of a BatchNormalization layer's gamma and beta as the C×2 [γ | β] divided by B. */
+    private static INDArray dl4jScaleShiftGradient(Gradient gradient, int layer) {
+        INDArray gamma = gradient.getGradientFor(layer + "_gamma");
+        INDArray beta = gradient.getGradientFor(layer + "_beta");
+        return Nd4j.hstack(gamma.reshape(gamma.length(), 1), beta.reshape(beta.length(), 1)).divi(B);
+    }
+
+    /** (1/B) Σ_b [Σ_t x̂ δ | Σ_t δ] per channel from a scale-and-shift block's captured x̂ and output gradients. */
+    private static INDArray scaleShiftGradientFromStatistics(org.kron4j.api.model.LayerSpec spec, INDArray xHat,
+            INDArray deltas) {
+        org.kron4j.api.capture.LayerCapture capture = org.kron4j.api.capture.LayerCapture.builder()
+                .gradient(Nd4j.zeros(xHat.dataType(), spec.gradientShape())).inputs(xHat).outputGradients(deltas)
+                .build();
+        INDArray[] perExample = new org.kron4j.core.ScaleShiftStatistics(spec, DataType.DOUBLE)
+                .perExampleGradients(capture, B);
+        return Nd4j.hstack(perExample[0].sum(0).reshape(perExample[0].size(1), 1),
+                perExample[1].sum(0).reshape(perExample[1].size(1), 1)).divi(B);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -157,12 +178,14 @@ class CnnTest {
             org.kron4j.api.model.LayerSpec spec = specs.get(block);
             int layer = Integer.parseInt(spec.name().substring("layer".length()));
             boolean conv = spec.kind().equals(Conv2d.KIND);
-            INDArray expected = dl4jGradient(reference, layer, conv);
+            boolean scaleShift = spec.kind().equals(org.kron4j.core.ScaleShift.KIND);
+            INDArray expected = scaleShift ? dl4jScaleShiftGradient(reference, layer) : dl4jGradient(reference, layer, conv);
             // the recorded GRADIENT is DL4J's own, mapped to kron4j's layout: equal up to the ÷B
             assertThat(relativeError(recorded.field(block, CaptureField.GRADIENT), expected)).isLessThan(1e-6);
             INDArray inputs = recorded.field(block, CaptureField.LAYER_INPUTS);
             INDArray deltas = recorded.field(block, CaptureField.OUTPUT_GRADIENTS);
             INDArray fromStatistics = conv ? convGradientFromStatistics(inputs, deltas)
+                    : scaleShift ? scaleShiftGradientFromStatistics(spec, inputs, deltas)
                     : deltas.transpose().mmul(Nd4j.hstack(inputs, Nd4j.ones(inputs.dataType(), B, 1))).divi(B);
             // float32: DL4J (libnd4j conv, pooling backprop) and the pass (im2col, col2im, gemms) sum
             // the same products in different orders through up to four layers: 1e-4 relative is a few
@@ -170,33 +193,31 @@ class CnnTest {
             assertThat(relativeError(fromStatistics, expected)).as("%s block %s", net, spec).isLessThan(1e-4);
             checked++;
         }
-        assertThat(checked).isEqualTo(net == Net.POOLED ? 4 : 3);
+        assertThat(checked).isEqualTo(net == Net.DILATED ? 3 : 4);
     }
 
     /**
-     * Batch normalization gets no block: its gamma and beta reach DL4J's updater as DL4J computed
-     * them, so after one K-FAC step (SGD updater) they equal plain DL4J's bit for bit, while the
-     * preconditioned conv and dense parameters do not. (DL4J trains it on batch statistics and the
-     * deterministic pass uses the running ones, so the statistics of the layers around it are
-     * those of the inference-mode network; they are not compared with DL4J's training gradient.)
+     * Batch normalization's gamma and beta are one scale-and-shift block: after one K-FAC step (SGD
+     * updater) they differ from plain DL4J's, as the conv and dense parameters do, while the
+     * running mean (DL4J's own bookkeeping, not a trained parameter) is DL4J's bit for bit.
+     * (Before the scale-and-shift block they were passed through and equalled plain DL4J's.)
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = Net.class, names = "BATCH_NORMALIZED")
-    void batchNormalization_parametersPassedThrough_otherLayersPreconditioned(Net net) {
+    void batchNormalization_scaleAndShiftPreconditioned_likeTheOtherLayers(Net net) {
         MultiLayerNetwork plain = network(net, 3, new Sgd(0.05), 1.0);
         MultiLayerNetwork attached = network(net, 3, new Sgd(0.05), 1.0);
         INDArray x = rows(X, 0, B);
         INDArray y = rows(Y, 0, B);
         Kron4jAttachment attachment = Kron4jDl4j.attach(attached, "kfac:damping=0.1,tCov=1,tInv=1,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(l -> l.name())
-                .containsExactly("layer0", "layer3", "layer4");
+                .containsExactly("layer0", "layer1", "layer3", "layer4");
+        assertThat(attachment.modelSpec().layer(1).kind()).isEqualTo(org.kron4j.core.ScaleShift.KIND);
         plain.fit(new DataSet(x, y));
         attached.fit(new DataSet(x, y));
         assertThat(attachment.diagnostics().appliedSteps()).isEqualTo(1);
-        for (String key : List.of("1_gamma", "1_beta")) {
-            assertThat(flat(attached.getParam(key))).as(key).isEqualTo(flat(plain.getParam(key)));
-        }
-        for (String key : List.of("0_W", "3_W", "4_W")) {
+        assertThat(flat(attached.getParam("1_mean"))).isEqualTo(flat(plain.getParam("1_mean")));
+        for (String key : List.of("0_W", "1_gamma", "1_beta", "3_W", "4_W")) {
             assertThat(flat(attached.getParam(key))).as(key).isNotEqualTo(flat(plain.getParam(key)));
         }
     }
