@@ -128,7 +128,7 @@ class Dl4jCnnOracleTest {
         return network;
     }
 
-    private static INDArray inputs(long seed) {
+    static INDArray inputs(long seed) {
         return uniform(new long[] {B, C, H, H}, seed).muli(2);
     }
 
@@ -146,7 +146,7 @@ class Dl4jCnnOracleTest {
         return Nd4j.create(values, shape, 'c');
     }
 
-    private static INDArray labels(long seed) {
+    static INDArray labels(long seed) {
         INDArray y = Nd4j.zeros(DataType.DOUBLE, B, K);
         SplittableRandom random = new SplittableRandom(seed);
         for (int i = 0; i < B; i++) {
