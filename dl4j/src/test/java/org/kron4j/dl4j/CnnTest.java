@@ -251,11 +251,14 @@ class CnnTest {
      * The POOLED CNN on the digits, batches of 128 drawn with replacement, seeds 1 and 2: steps
      * until the 10-step mean batch loss is at most 0.3, within 200 steps. SGD (DL4J's Nesterovs,
      * momentum 0.9) at its best rate of {0.03, 0.1, 0.3} per seed, against K-FAC and EKFAC (KFC
-     * blocks for both conv layers; each with the settings of its MLP digits test, unchanged) and
-     * Shampoo (DL4J's 4-D kernels and bias vectors as tensors).
+     * blocks for both conv layers; each with the fixed-damping settings of its MLP digits test,
+     * unchanged, and with its adaptive defaults on DL4J's NoOp updater) and Shampoo (DL4J's 4-D
+     * kernels and bias vectors as tensors).
      *
      * <p>K-FAC's and EKFAC's claims are per seed (measured when written: K-FAC 28 and 26 steps,
-     * EKFAC 28 and 41, against SGD's 49 and 47). Shampoo's is weaker, and stated as what was measured: over the seeds together it needs
+     * EKFAC 28 and 41, against SGD's 49 and 47; with the adaptive defaults and nothing tuned —
+     * the batch oracle's products through the conv and pooling layers — K-FAC 31 and 34, EKFAC 36
+     * and 33). Shampoo's is weaker, and stated as what was measured: over the seeds together it needs
      * fewer steps than SGD (30 + 53 against 49 + 47), but not on seed 2 — of the six settings tried
      * (rate 0.01/0.02/0.03/0.05, tInv 1/5) none beat SGD there (53 to 160 steps); with the kernel
      * as one O×(C·kH·kW+1) matrix instead of a 4-D tensor it did (32 and 43 steps).
@@ -292,10 +295,51 @@ class CnnTest {
         }
     }
 
+    /**
+     * Adaptive K-FAC (the defaults: Levenberg-Marquardt damping and the quadratic-model step, which
+     * need the batch oracle's exact Gauss-Newton products through conv, batch normalization and
+     * pooling) on the batch-normalized CNN, with the scale-and-shift block for gamma and beta and
+     * DL4J's NoOp updater: every step applied, and the target of the test above reached on seeds
+     * 1–3 in fewer steps in total than DL4J's SGD (Nesterov, momentum 0.9) at its best rate per
+     * seed of {0.1, 0.3} (0.03 and 1.0 were never best). Batch normalization makes this CNN easy for
+     * SGD, so the claim is the weak one measured when written: K-FAC 26 + 25 + 20 = 71 steps
+     * against SGD's 25 + 29 + 26 = 80 (EKFAC 23 + 28 + 19; K-FAC with gamma and beta passed through
+     * 23 + 27 + 22).
+     */
+    @org.junit.jupiter.api.Test
+    void adaptiveKfac_batchNormalizedCnn_fewerStepsThanBestSgdOverSeeds() {
+        int cap = 200;
+        double target = 0.3;
+        long sgd = 0;
+        long kfac = 0;
+        for (long seed = 1; seed <= 3; seed++) {
+            int best = Integer.MAX_VALUE;
+            for (double rate : new double[] {0.1, 0.3}) {
+                MultiLayerNetwork network = network(Net.BATCH_NORMALIZED, seed, new Nesterovs(rate, 0.9), 1.0);
+                Dl4jFixtures.Run run = Dl4jFixtures.train(network, X, Y, 128, cap, seed, target, 10);
+                best = Math.min(best, run.reached() ? run.stepsToTarget() : Integer.MAX_VALUE);
+            }
+            MultiLayerNetwork network = network(Net.BATCH_NORMALIZED, seed, new org.nd4j.linalg.learning.config.NoOp(),
+                    1.0);
+            Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac");
+            assertThat(attachment.modelSpec().layer(1).kind()).isEqualTo(org.kron4j.core.ScaleShift.KIND);
+            Dl4jFixtures.Run run = Dl4jFixtures.train(network, X, Y, 128, cap, seed, target, 10);
+            RESULTS.info("digits BN CNN/DL4J seed {}: adaptive kfac {} vs best SGD {} steps", seed, run, best);
+            assertThat(attachment.diagnostics().skippedSteps()).isZero();
+            assertThat(run.reached()).as("seed %d", seed).isTrue();
+            assertThat(best).as("seed %d SGD", seed).isLessThan(Integer.MAX_VALUE);
+            sgd += best;
+            kfac += run.stepsToTarget();
+        }
+        assertThat(kfac).as("adaptive K-FAC steps over seeds 1-3 (best SGD %d)", sgd).isLessThan(sgd);
+    }
+
     static Stream<Arguments> trainers() {
         return Stream.of(
                 Arguments.of("kfac:damping=0.1,tCov=1,tInv=3,klClip=0,adaptiveStep=false,adaptiveDamping=false", new Nesterovs(0.5, 0.5)),
                 Arguments.of("ekfac:damping=0.15,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false", new Nesterovs(0.2, 0.7)),
-                Arguments.of("shampoo:tInv=1,startPreconditioningStep=0", new Nesterovs(0.03, 0.9)));
+                Arguments.of("shampoo:tInv=1,startPreconditioningStep=0", new Nesterovs(0.03, 0.9)),
+                Arguments.of("kfac", new org.nd4j.linalg.learning.config.NoOp()),
+                Arguments.of("ekfac", new org.nd4j.linalg.learning.config.NoOp()));
     }
 }

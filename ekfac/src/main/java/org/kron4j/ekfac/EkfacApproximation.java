@@ -103,7 +103,8 @@ public final class EkfacApproximation implements CurvatureApproximation {
 
     /**
      * EKFAC for the kinds of {@code layerKinds}; each kind's statistics must implement
-     * {@link FactorStatistics#projectedGradientSquares}.
+     * {@link FactorStatistics#projectedGradientSquares}, unless the kind has its own block
+     * ({@link FactorStatistics.Factory#ownBlock}).
      */
     public EkfacApproximation(LayerKindMap<FactorStatistics.Factory> layerKinds) {
         this.layerKinds = Objects.requireNonNull(layerKinds, "layerKinds");
@@ -112,7 +113,9 @@ public final class EkfacApproximation implements CurvatureApproximation {
     /**
      * DENSE → {@link DenseStatistics} (per-example gradients g āᵀ, rank one) and CONV2D →
      * {@link Conv2dStatistics} (per-example gradients Σ_t g_t ā_tᵀ, summed over positions before
-     * they are projected and squared, as George et al. 2018 do for convolutions).
+     * they are projected and squared, as George et al. 2018 do for convolutions), and SCALE_SHIFT →
+     * {@link ScaleShiftStatistics}, whose own block (per-channel 2×2 Fisher blocks, exact within a
+     * channel) needs no eigenbasis rescaling.
      */
     public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
         return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)

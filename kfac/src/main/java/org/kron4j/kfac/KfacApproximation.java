@@ -25,7 +25,9 @@ import org.kron4j.core.ScaleShiftStatistics;
  * <p>Which layers it takes is its {@link LayerKindMap} of {@link FactorStatistics}: by default
  * {@link LayerKind#DENSE} → {@link DenseStatistics} and {@link Conv2d#KIND} → {@link Conv2dStatistics}
  * (KFC: A from the im2col patches averaged over positions, G from the per-position output
- * gradients summed over positions). Another kind plugs in with
+ * gradients summed over positions), and {@link ScaleShift#KIND} → {@link ScaleShiftStatistics}
+ * (batch normalization's scale and shift: per-channel 2×2 Fisher blocks, a
+ * {@link org.kron4j.core.ScaleShiftBlock} rather than a Kronecker block). Another kind plugs in with
  * {@code KfacApproximation.defaultLayerKinds().with(kind, MyStatistics::new)} given to
  * {@link #KfacApproximation(LayerKindMap)}; blocks, damping, refresh and curvature × vector are the
  * core's {@link KfacBlock}.
@@ -51,8 +53,8 @@ public final class KfacApproximation implements CurvatureApproximation {
     }
 
     /**
-     * DENSE → {@link DenseStatistics} and CONV2D → {@link Conv2dStatistics} (KFC, Grosse and
-     * Martens 2016): the map to extend with further kinds.
+     * DENSE → {@link DenseStatistics}, CONV2D → {@link Conv2dStatistics} (KFC, Grosse and
+     * Martens 2016) and SCALE_SHIFT → {@link ScaleShiftStatistics}: the map to extend with further kinds.
      */
     public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
         return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)
