@@ -57,6 +57,7 @@ final class Dl4jBatchOracle implements BatchOracle {
     private final String unsupported;
     private final LayerWorkspaceMgr workspaces = LayerWorkspaceMgr.noWorkspaces();
     private OracleLayer.Step[] current;
+    private INDArray predictionsCache;
     private double loss = Double.NaN;
 
     Dl4jBatchOracle(NetworkModel model, List<ParameterBlock> blocks, INDArray x, INDArray y) {
@@ -191,8 +192,6 @@ final class Dl4jBatchOracle implements BatchOracle {
     }
 
     // ---------------------------------------------------------------- passes
-
-    private INDArray predictionsCache;
 
     private OracleLayer.Step[] pass() {
         if (current == null) {
