@@ -175,7 +175,8 @@ final class ParameterBlock {
 
     /**
      * A dense group's kron4j-layout array [Ŵ | b̂] (m×(n+1), any order and type) split into DL4J's
-     * layout: {W-shaped n×m, b-shaped 1×m or null without a bias}, fresh arrays of {@code type}.
+     * layout: {W-shaped n×m ('c' or 'f', whichever copies without transposing), b-shaped 1×m or null without
+     * a bias}, fresh arrays of {@code type}.
      */
     INDArray[] toDl4jLayout(INDArray kron, DataType type) {
         if (!dense) {
@@ -183,7 +184,10 @@ final class ParameterBlock {
         }
         // (conv groups have no forward-mode pass in the batch oracle, so they never get here)
         INDArray matrix = kron.castTo(type).reshape(outputs, inputs + (biasKey != null ? 1 : 0));
-        INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose().dup('c');
+        // Wᵀ of a 'c' matrix is 'f'-strided and of an 'f' matrix 'c'-strided: copying it in that order is a
+        // contiguous copy, not a transpose (DL4J takes either order)
+        INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose()
+                .dup(matrix.ordering() == 'c' ? 'f' : 'c');
         INDArray bias = biasKey == null ? null
                 : matrix.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(1, outputs).dup('c');
         return new INDArray[] {weights, bias};
