@@ -196,9 +196,22 @@ public final class PreconditionThroughputBenchmark {
                 }
                 double wall = (System.nanoTime() - start) / 1e6 / reps;
                 double cpuRatio = (NativeThreadCount.processCpuNanos() - cpu) / 1e6 / reps / wall;
-                System.out.printf(Locale.ROOT, "| %d | %s | %s | %.2f | %.1f | %.2f |%n", threads, reported,
+                System.out.printf(Locale.ROOT, "| %d | %s | gemm %s | %.2f | %.1f | %.2f |%n", threads, reported,
                         Arrays.toString(s), wall, 2.0 * s[0] * s[1] * s[2] / wall / 1e6, cpuRatio);
             }
+            // an elementwise op (libnd4j's own threads, bounded by maxMasterThreads): tanh of 4 M floats
+            INDArray x = Nd4j.rand(DataType.FLOAT, 4000, 1000);
+            INDArray y = Nd4j.createUninitialized(DataType.FLOAT, new long[] {4000, 1000}, 'c');
+            Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh(x, y));
+            long cpu = NativeThreadCount.processCpuNanos();
+            long start = System.nanoTime();
+            for (int r = 0; r < reps; r++) {
+                Nd4j.getExecutioner().exec(new org.nd4j.linalg.api.ops.impl.transforms.strict.Tanh(x, y));
+            }
+            double wall = (System.nanoTime() - start) / 1e6 / reps;
+            double cpuRatio = (NativeThreadCount.processCpuNanos() - cpu) / 1e6 / reps / wall;
+            System.out.printf(Locale.ROOT, "| %d | %s | tanh of 4000×1000 | %.2f | - | %.2f |%n", threads, reported,
+                    wall, cpuRatio);
         }
     }
 }
