@@ -3,12 +3,13 @@ package org.kron4j.benchmarks;
 import java.lang.management.ManagementFactory;
 import java.util.Locale;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
- * Sets ND4J's native thread count the way the CLI's {@code --threads} does (libnd4j's OpenMP
- * loops: {@code Environment.setMaxThreads} and {@code setMaxMasterThreads}; OpenBLAS:
- * {@code blas().setMaxThreads}) and reports what took effect, plus the process CPU time, whose
- * ratio to wall time shows how many threads really ran.
+ * Sets ND4J's native thread count with the same four calls as the CLI's {@code --threads}
+ * ({@code org.kron4j.cli.NativeThreads}, which says why four; the benchmarks do not depend on
+ * the CLI) and reports what took effect, plus the process CPU time, whose ratio to wall time
+ * shows how many threads really ran.
  */
 final class NativeThreadCount {
     private static final com.sun.management.OperatingSystemMXBean OS =
@@ -22,14 +23,16 @@ final class NativeThreadCount {
         Nd4j.getEnvironment().setMaxThreads(threads);
         Nd4j.getEnvironment().setMaxMasterThreads(threads);
         Nd4j.factory().blas().setMaxThreads(threads);
+        NativeOpsHolder.getInstance().getDeviceNativeOps().setOmpNumThreads(threads);
         return describe();
     }
 
     /** ND4J's reported thread settings and OMP_NUM_THREADS. */
     static String describe() {
         return String.format(Locale.ROOT, "Environment.maxThreads %d, maxMasterThreads %d, BLAS maxThreads %d, "
-                        + "OMP_NUM_THREADS=%s", Nd4j.getEnvironment().maxThreads(),
+                        + "OpenMP max %d, OMP_NUM_THREADS=%s", Nd4j.getEnvironment().maxThreads(),
                 Nd4j.getEnvironment().maxMasterThreads(), Nd4j.factory().blas().getMaxThreads(),
+                NativeOpsHolder.getInstance().getDeviceNativeOps().ompGetMaxThreads(),
                 System.getenv().getOrDefault("OMP_NUM_THREADS", "(unset)"));
     }
 
