@@ -123,6 +123,16 @@ final class ParameterBlock {
         return dense || kernelShape != null;
     }
 
+    /** DL4J's key of the weights (or the tensor parameter), e.g. {@code "0_W"}. */
+    String weightKey() {
+        return weightKey;
+    }
+
+    /** DL4J's key of the bias, or null. */
+    String biasKey() {
+        return biasKey;
+    }
+
     /** Conv: DL4J's kernel shape [O, C, kH, kW] (a copy). */
     long[] kernelShape() {
         return kernelShape.clone();
