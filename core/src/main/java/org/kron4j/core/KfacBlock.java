@@ -43,6 +43,7 @@ public final class KfacBlock implements CurvatureBlock {
     private final KroneckerFactors factors;
     private final FactorStatistics statistics;
     private final DampingMode mode;
+    private final ProductScratch scratch = new ProductScratch(2);
     private boolean warnedPassThrough;
     private double refreshDamping = Double.NaN;
     private double preconditionDamping = Double.NaN;
@@ -120,7 +121,7 @@ public final class KfacBlock implements CurvatureBlock {
             Optional<INDArray> inputInverse = factors.input().inverse();
             Optional<INDArray> outputInverse = factors.output().inverse();
             if (inputInverse.isPresent() && outputInverse.isPresent()) {
-                return KroneckerAlgebra.applyInverses(outputInverse.get(), gradient, inputInverse.get());
+                return KroneckerAlgebra.applyInverses(outputInverse.get(), gradient, inputInverse.get(), scratch);
             }
         } else {
             Optional<INDArray> inputVectors = factors.input().eigenvectors();
@@ -131,7 +132,7 @@ public final class KfacBlock implements CurvatureBlock {
                         damping);
                 preconditionDamping = damping;
                 return KroneckerAlgebra.applyEigenInverse(outputVectors.get(), gradient, inputVectors.get(),
-                        denominators);
+                        denominators, scratch);
             }
         }
         if (!warnedPassThrough) {

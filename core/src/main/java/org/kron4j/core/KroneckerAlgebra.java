@@ -18,6 +18,39 @@ public final class KroneckerAlgebra {
         return outputInverse.mmul(gradient).mmul(inputInverse);
     }
 
+    /**
+     * {@link #applyInverses} with G⁻¹V computed into the scratch's slot 0 instead of a new array:
+     * the same two BLAS products (gemm without transposes), so the same values; only the
+     * returned direction is allocated.
+     */
+    public static INDArray applyInverses(INDArray outputInverse, INDArray gradient, INDArray inputInverse,
+            ProductScratch scratch) {
+        INDArray left = scratch.get(0, gradient.dataType(), outputInverse.rows(), gradient.columns());
+        Nd4j.gemm(outputInverse, gradient, left, false, false, 1.0, 0.0);
+        return left.mmul(inputInverse);
+    }
+
+    /**
+     * {@link #applyEigenInverse} with its intermediates in the scratch's slots 0 and 1: Q_GᵀV by
+     * gemm with transA (Q_G is never transposed in memory), ·Q_A, ⊘D in place, Q_G·, and the last
+     * product by gemm with transB into the returned direction. The same four products as the
+     * allocating form, so the same values.
+     */
+    public static INDArray applyEigenInverse(INDArray outputVectors, INDArray gradient, INDArray inputVectors,
+            INDArray denominators, ProductScratch scratch) {
+        org.nd4j.linalg.api.buffer.DataType type = gradient.dataType();
+        long m = outputVectors.columns();
+        long c = inputVectors.columns();
+        INDArray projected = scratch.get(0, type, m, gradient.columns());
+        Nd4j.gemm(outputVectors, gradient, projected, true, false, 1.0, 0.0);
+        INDArray rotated = scratch.get(1, type, m, c);
+        Nd4j.gemm(projected, inputVectors, rotated, false, false, 1.0, 0.0);
+        rotated.divi(denominators);
+        INDArray back = scratch.get(0, type, outputVectors.rows(), c);
+        Nd4j.gemm(outputVectors, rotated, back, false, false, 1.0, 0.0);
+        return Nd4j.gemm(back, inputVectors, false, true);
+    }
+
     /** V rotated into the Kronecker eigenbasis: Q_Gᵀ V Q_A. */
     public static INDArray toEigenbasis(INDArray outputVectors, INDArray gradient, INDArray inputVectors) {
         return Nd4j.gemm(outputVectors, gradient, true, false).mmul(inputVectors);

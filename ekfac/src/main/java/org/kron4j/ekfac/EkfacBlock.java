@@ -20,6 +20,7 @@ import org.kron4j.api.support.NdArrays;
 import org.kron4j.core.KroneckerAlgebra;
 import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.KroneckerFactors;
+import org.kron4j.core.ProductScratch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -58,6 +59,7 @@ final class EkfacBlock implements CurvatureBlock {
     private final ScalingsAfterRefresh afterRefresh;
     private final double decay;
     private final DataType storage;
+    private final ProductScratch scratch = new ProductScratch(2);
     private boolean warnedPassThrough;
     private double preconditionDamping = Double.NaN;
 
@@ -208,7 +210,7 @@ final class EkfacBlock implements CurvatureBlock {
         if (inputVectors.isPresent() && outputVectors.isPresent()) {
             preconditionDamping = damping;
             return KroneckerAlgebra.applyEigenInverse(outputVectors.get(), gradient, inputVectors.get(),
-                    scalings.value().add(damping));
+                    scalings.value().add(damping), scratch);
         }
         if (!warnedPassThrough) {
             warnedPassThrough = true;
