@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
  * arrays, where {@code maxbytes} alone (which ND4J's native buffers bypass) would not stop it.
  */
 class LauncherMemoryCapsTest {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(LauncherMemoryCapsTest.class);
     private static final String MAX_BYTES = "-Dorg.bytedeco.javacpp.maxbytes";
     private static final String MAX_PHYSICAL = "-Dorg.bytedeco.javacpp.maxphysicalbytes";
 
@@ -75,6 +76,8 @@ class LauncherMemoryCapsTest {
         assertThat(process.waitFor(120, TimeUnit.SECONDS)).isTrue();
         String text = new String(out, StandardCharsets.UTF_8);
         assertThat(process.exitValue()).as(text).isZero();
+        LOG.info("KRON4J_JAVA_OPTS=\"{}\" -> {}; probe printed:\n{}", userOpts, command.subList(1, command.indexOf("-cp")),
+                text.lines().filter(l -> !l.contains(" DEBUG ")).collect(java.util.stream.Collectors.joining("\n")));
         return text;
     }
 

@@ -17,6 +17,7 @@ class QuickStartExampleTest {
         // 0.05 is the digits protocol's target for the 10-step mean batch loss; adaptive K-FAC at its
         // defaults reaches it in median 23 steps (AdaptiveDigitsTest), so 100 steps leave a wide
         // margin. The untrained network's loss is about ln 10 = 2.3.
+        org.slf4j.LoggerFactory.getLogger(QuickStartExampleTest.class).info("quick start: training loss {}", loss);
         assertThat(loss).isFinite().isLessThan(0.05);
     }
 

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  */
 class ReadmeSnippetsTest {
     private static final Pattern SNIPPET = Pattern.compile("<!--\\s*snippet:\\s*(.+?)\\s*-->");
-    private static final Pattern RUN_MAIN = Pattern.compile("scripts/run-main examples (org\\.kron4j\\.examples\\.\\w+)");
+    private static final Pattern RUN_MAIN = Pattern.compile("scripts/run-main\\s+examples\\s+(org\\.kron4j\\.examples\\.\\w+)");
 
     /** The repository's root: the parent of this module's folder (Maven runs tests in the module). */
     static Path root() {
