@@ -29,7 +29,8 @@ import picocli.CommandLine.Option;
         description = {"Kronecker-factored second-order optimizers (K-FAC, EKFAC, KFRA, Shampoo): ablation studies, "
                 + "reports, plots and a curvature check.",
             "Without a command, runs 'ablate' with its defaults."},
-        subcommands = {ListCommand.class, AblateCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ListCommand.class, AblateCommand.class, VerifyCommand.class, SoakCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  the run failed", "  2  bad input (one line on stderr; nothing written)"})
 public final class Kron4jCommand implements Callable<Integer> {
