@@ -21,10 +21,14 @@ import org.junit.jupiter.api.Test;
  * regions are joined by one empty line). A region must live in a test source file, or in an example
  * of this module that has a test of the same name plus {@code Test}, so that the copied code is
  * compiled and run. Every {@code scripts/run-main examples <class>} command a README shows must
- * name an example with such a test.
+ * name an example with such a test. A block preceded by {@code <!-- excerpt: path -->} (e.g. the
+ * Tribuo configuration file) must be an excerpt of that file: its lines, XML comments aside (the
+ * README's own notes), appear in the file in the same order.
  */
 class ReadmeSnippetsTest {
     private static final Pattern SNIPPET = Pattern.compile("<!--\\s*snippet:\\s*(.+?)\\s*-->");
+    private static final Pattern EXCERPT = Pattern.compile("<!--\\s*excerpt:\\s*(\\S+)\\s*-->\\s*\n```\\w*\n(.*?)```",
+            Pattern.DOTALL);
     private static final Pattern RUN_MAIN = Pattern.compile("scripts/run-main\\s+examples\\s+(org\\.kron4j\\.examples\\.\\w+)");
 
     /** The repository's root: the parent of this module's folder (Maven runs tests in the module). */
@@ -145,6 +149,31 @@ class ReadmeSnippetsTest {
             }
         }
         assertThat(commands).as("example commands in the READMEs").isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void everyExcerpt_appearsInItsFileInOrder() throws IOException {
+        int excerpts = 0;
+        for (Path readme : readmes()) {
+            Matcher excerpt = EXCERPT.matcher(Files.readString(readme));
+            while (excerpt.find()) {
+                Path file = root().resolve(excerpt.group(1));
+                assertThat(file).as("%s: excerpt of %s", readme, excerpt.group(1)).isRegularFile();
+                List<String> lines = Files.readAllLines(file).stream().map(String::strip).toList();
+                int at = 0;
+                for (String line : excerpt.group(2).split("\n")) {
+                    String wanted = line.strip();
+                    if (wanted.isEmpty() || wanted.startsWith("<!--")) {
+                        continue;
+                    }
+                    int found = lines.subList(at, lines.size()).indexOf(wanted);
+                    assertThat(found).as("%s: '%s' in %s after line %d", readme, wanted, file, at).isNotNegative();
+                    at += found + 1;
+                }
+                excerpts++;
+            }
+        }
+        assertThat(excerpts).as("excerpts in the READMEs").isGreaterThanOrEqualTo(1);
     }
 
     /** The checker itself: a block that differs from its region by one character is caught. */
