@@ -47,6 +47,7 @@ import picocli.CommandLine.ParentCommand;
             "  kron4j soak --data mnist --model autoencoder --batch 1000 --steps 2000 --variants kfac"})
 public final class SoakCommand implements Callable<Integer> {
     private static final String DEFAULT_VARIANTS = "kfac;ekfac;kfra;shampoo";
+    private static final double MB = 1024.0 * 1024.0;
 
     @ParentCommand
     private Kron4jCommand parent;
@@ -163,8 +164,13 @@ public final class SoakCommand implements Callable<Integer> {
                             + "sampled%n", method.label(), loss, step);
                 }
                 if (step % every == 0) {
-                    own.add(ProcessMemory.sample(method.label(), step, trainer.factorBytes(),
-                            (System.nanoTime() - start) / 1e9));
+                    MemorySample sample = ProcessMemory.sample(method.label(), step, trainer.factorBytes(),
+                            (System.nanoTime() - start) / 1e9);
+                    own.add(sample);
+                    parent.err().printf(Locale.ROOT, "  %s step %d: RSS %.1f MB, JavaCPP physical %.1f MB, store %.3f MB, "
+                            + "heap %.1f MB, %.1f s%n", method.label(), step, sample.rssBytes() / MB,
+                            sample.physicalBytes() / MB, sample.storeBytes() / MB, sample.heapBytes() / MB,
+                            sample.seconds());
                 }
             }
         }
@@ -177,7 +183,7 @@ public final class SoakCommand implements Callable<Integer> {
     }
 
     private static String mb(double bytesPerThousand) {
-        return String.format(Locale.ROOT, "%+.3f", bytesPerThousand / (1024 * 1024));
+        return String.format(Locale.ROOT, "%+.3f", bytesPerThousand / MB);
     }
 
     private void print(List<SoakSummary> summaries, Path target, String title, long warm) {
