@@ -168,9 +168,9 @@ public final class SoakCommand implements Callable<Integer> {
                             (System.nanoTime() - start) / 1e9);
                     own.add(sample);
                     parent.err().printf(Locale.ROOT, "  %s step %d: RSS %.1f MB, JavaCPP physical %.1f MB, store %.3f MB, "
-                            + "heap %.1f MB, %.1f s%n", method.label(), step, sample.rssBytes() / MB,
+                            + "heap %.1f MB, %d GCs, %.1f s%n", method.label(), step, sample.rssBytes() / MB,
                             sample.physicalBytes() / MB, sample.storeBytes() / MB, sample.heapBytes() / MB,
-                            sample.seconds());
+                            sample.gcCount(), sample.seconds());
                 }
             }
         }

@@ -33,6 +33,7 @@ class SoakCommandTest {
             assertThat(Long.parseLong(r.get("rss_bytes"))).as(r.toString()).isGreaterThan(10L << 20);
             assertThat(Long.parseLong(r.get("javacpp_physical_bytes"))).isGreaterThan(10L << 20);
             assertThat(Long.parseLong(r.get("heap_used_bytes"))).isPositive();
+            assertThat(Long.parseLong(r.get("gc_count"))).isNotNegative();
         }
         // the factor store is allocated by the first statistics step and keeps its size
         assertThat(Long.parseLong(rows.get(1).get("store_bytes"))).isPositive();

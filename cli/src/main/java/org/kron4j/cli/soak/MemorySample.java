@@ -13,8 +13,10 @@ package org.kron4j.cli.soak;
  *                       tracks (ND4J's array buffers are not among them)
  * @param storeBytes     the kron4j factor store's bytes (0 for baselines)
  * @param heapBytes      Java heap in use (total minus free)
+ * @param gcCount        garbage collections of the JVM so far (every collector): ND4J frees an array's
+ *                       native memory only after the collector has found its Java object unreachable
  * @param seconds        wall time since the run started
  */
 public record MemorySample(String variant, long step, long rssBytes, long physicalBytes, long javacppBytes,
-        long storeBytes, long heapBytes, double seconds) {
+        long storeBytes, long heapBytes, long gcCount, double seconds) {
 }

@@ -1,6 +1,8 @@
 package org.kron4j.cli.soak;
 
 import java.io.IOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.bytedeco.javacpp.Pointer;
@@ -38,7 +40,11 @@ public final class ProcessMemory {
     /** A sample of every counter now. */
     public static MemorySample sample(String variant, long step, long storeBytes, double seconds) {
         Runtime runtime = Runtime.getRuntime();
+        long collections = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            collections += Math.max(0, gc.getCollectionCount());
+        }
         return new MemorySample(variant, step, rssBytes(), Pointer.physicalBytes(), Pointer.totalBytes(), storeBytes,
-                runtime.totalMemory() - runtime.freeMemory(), seconds);
+                runtime.totalMemory() - runtime.freeMemory(), collections, seconds);
     }
 }

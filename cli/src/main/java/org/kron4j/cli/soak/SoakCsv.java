@@ -7,7 +7,7 @@ import org.kron4j.cli.report.Csv;
 /** soak.csv: one row per sample, with the header {@value #HEADER}. */
 public final class SoakCsv {
     public static final String HEADER = "variant,step,rss_bytes,javacpp_physical_bytes,javacpp_total_bytes,store_bytes,"
-            + "heap_used_bytes,seconds";
+            + "heap_used_bytes,gc_count,seconds";
 
     private SoakCsv() {
     }
@@ -17,7 +17,7 @@ public final class SoakCsv {
         for (MemorySample s : samples) {
             csv.append(Csv.cell(s.variant())).append(',').append(s.step()).append(',').append(s.rssBytes()).append(',')
                     .append(s.physicalBytes()).append(',').append(s.javacppBytes()).append(',').append(s.storeBytes())
-                    .append(',').append(s.heapBytes()).append(',')
+                    .append(',').append(s.heapBytes()).append(',').append(s.gcCount()).append(',')
                     .append(String.format(Locale.ROOT, "%.3f", s.seconds())).append('\n');
         }
         return csv.toString();

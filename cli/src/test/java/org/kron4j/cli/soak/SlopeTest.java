@@ -46,7 +46,7 @@ class SlopeTest {
         for (int step = 0; step <= 1000; step += 100) {
             // RSS jumps during the warm-up (first 200 steps), then grows 4096 bytes per step; the store is flat
             long rss = step < 200 ? 1_000_000L * (step + 1) : 500_000_000L + 4096L * step;
-            samples.add(new MemorySample("kfac", step, rss, rss, 1000, 5000, 10_000_000, step * 0.01));
+            samples.add(new MemorySample("kfac", step, rss, rss, 1000, 5000, 10_000_000, step / 100, step * 0.01));
         }
         SoakSummary summary = SoakSummary.of("kfac", samples, 200);
         assertThat(summary.samples()).isEqualTo(9);
