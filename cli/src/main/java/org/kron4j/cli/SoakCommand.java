@@ -41,8 +41,12 @@ import picocli.CommandLine.ParentCommand;
         description = {"Long training runs that watch memory: a DL4J network per variant, memory sampled every "
                 + "--every steps, soak.csv + soak.png, the slope per 1000 steps printed.",
             "",
-            "Examples (one variant at a time on a quiet machine; a 10 000-step digits MLP run takes minutes):",
-            "  kron4j soak --variants kfac,ekfac,kfra,shampoo --steps 10000",
+            "Variants run one after the other in this process, so a later one starts at the earlier ones' memory "
+                + "high-water mark; for clean absolute numbers give one variant per command, on a quiet machine.",
+            "",
+            "Examples:",
+            "  kron4j soak --variants kfac --steps 10000                      # then ekfac, kfra, shampoo",
+            "  kron4j soak --variants kfac,ekfac,kfra,shampoo --steps 10000   # all in one process",
             "  kron4j soak --model autoencoder:128-64-32-8 --steps 10000     # the default study's autoencoder shape",
             "  kron4j soak --data mnist --model autoencoder --batch 1000 --steps 2000 --variants kfac"})
 public final class SoakCommand implements Callable<Integer> {
