@@ -194,8 +194,8 @@ public final class SoakCommand implements Callable<Integer> {
         parent.out().println(title);
         parent.out().println("memory slope, MB per 1000 steps (least squares over the samples from step " + warm
                 + " on):");
-        parent.out().printf(Locale.ROOT, "%-14s %18s %10s %10s %10s %10s %10s %9s%n", "variant", "steps", "RSS",
-                "physical", "javacpp", "store", "heap", "ms/step");
+        parent.out().printf(Locale.ROOT, "%-14s %8s..%-8s %10s %10s %10s %10s %10s %9s%n", "variant", "from", "to",
+                "RSS", "physical", "javacpp", "store", "heap", "ms/step");
         summaries.forEach(s -> parent.out().println(line(s)));
         parent.out().println("written: " + target + "/ (soak.csv, soak.png)");
     }
