@@ -187,7 +187,7 @@ public final class AblateCommand implements Callable<Integer> {
             double wall = (System.nanoTime() - start) / 1e9;
             AblationResult result = new AblationResult(config, shape, trainingData.description(),
                     trainingEngine.describe(), runs, wall, skipped);
-            folder.write("results.csv", ResultsCsv.write(result.reportedRuns()));
+            folder.write("results.csv", ResultsCsv.write(result));
             folder.write("config.json", config.toJson());
             folder.write("steps.csv", StepsCsv.write(result.runs()));
             folder.write("loss.png", LossPlot.render(result));

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code kron4j} command: {@code list}, {@code ablate}, {@code verify}.
+ * The {@code kron4j} command: {@code list}, {@code ablate}, {@code verify}, {@code soak}.
  *
  * <pre>
  * ./kron4j list                                  # variants on the class path, every setting and default
@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
  * ./kron4j ablate --variants "kfac:damping=0.1;sgd" --seeds 1..5 --steps 300 --out results/mine
  * ./kron4j ablate --config results/mine/config.json --out results/again
  * ./kron4j verify --model 784-256-10
+ * ./kron4j soak --variants kfac,ekfac --steps 10000   # memory over a long run, slope per 1000 steps
  * </pre>
  *
  * <p>Exit codes: 0 ok, 1 the run failed, 2 bad input (one line on stderr, nothing written).
@@ -29,7 +30,8 @@ import picocli.CommandLine.Option;
         description = {"Kronecker-factored second-order optimizers (K-FAC, EKFAC, KFRA, Shampoo): ablation studies, "
                 + "reports, plots and a curvature check.",
             "Without a command, runs 'ablate' with its defaults."},
-        subcommands = {ListCommand.class, AblateCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ListCommand.class, AblateCommand.class, VerifyCommand.class, SoakCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
         footer = {"  0  ok", "  1  the run failed", "  2  bad input (one line on stderr; nothing written)"})
 public final class Kron4jCommand implements Callable<Integer> {
