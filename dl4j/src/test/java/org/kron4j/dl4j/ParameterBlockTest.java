@@ -40,6 +40,8 @@ class ParameterBlockTest {
             kernel = w.transpose();
         } else if (block.isConv()) {
             kernel = w.dup('c').reshape('c', w.size(0), w.length() / w.size(0));
+        } else if (block.isScaleShift()) { // [γ | β]: one row per channel
+            kernel = w.reshape(w.length(), 1);
         } else {
             return w.reshape(block.spec().gradientShape()).dup('c');
         }
@@ -51,8 +53,12 @@ class ParameterBlockTest {
     }
 
     private static void checkNetwork(MultiLayerNetwork network, long[] inputShape, int classes) {
+        checkNetwork(network, inputShape, classes, Set.of());
+    }
+
+    private static void checkNetwork(MultiLayerNetwork network, long[] inputShape, int classes, Set<Integer> demoted) {
         NetworkModel model = NetworkModel.of(network);
-        List<ParameterBlock> blocks = model.blocks(Set.of());
+        List<ParameterBlock> blocks = model.blocks(demoted);
         assertThat(blocks).isNotEmpty();
         Gradient first = gradientOf(network, 1, inputShape, classes);
         Gradient second = gradientOf(network, 2, inputShape, classes);
@@ -85,12 +91,18 @@ class ParameterBlockTest {
     }
 
     @Test
-    void convDenseAndTensorBlocks_layoutScaleAndWriteBack_bitForBit() {
+    void convDenseScaleShiftAndTensorBlocks_layoutScaleAndWriteBack_bitForBit() {
         MultiLayerNetwork cnn = CnnTest.network(CnnTest.Net.BATCH_NORMALIZED, 3, new Sgd(0.1), 1.0);
         List<ParameterBlock> blocks = NetworkModel.of(cnn).blocks(Set.of());
         assertThat(blocks).anyMatch(ParameterBlock::isConv).anyMatch(ParameterBlock::isDense)
-                .anyMatch(block -> !block.isConv() && !block.isDense());
+                .anyMatch(ParameterBlock::isScaleShift);
         checkNetwork(cnn, new long[] {B, 64}, 10); // convolutionalFlat(8, 8, 1) input
+        // BatchNormalization demoted: gamma and beta become two tensor blocks
+        Set<Integer> batchNorm = Set.of(blocks.stream().filter(ParameterBlock::isScaleShift).findFirst().orElseThrow()
+                .layerIndex());
+        assertThat(NetworkModel.of(cnn).blocks(batchNorm)).noneMatch(ParameterBlock::isScaleShift)
+                .anyMatch(block -> !block.isConv() && !block.isDense());
+        checkNetwork(cnn, new long[] {B, 64}, 10, batchNorm);
     }
 
     @Test
