@@ -182,7 +182,8 @@ public final class AblateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", paramLabel = "N",
             description = "Write a checkpoint of the running run every N steps (default "
                     + StudyCheckpoints.DEFAULT_EVERY + "; 0: only when stopped and at the end of each run), in the "
-                    + "hidden partial folder next to the results folder. Does not change any result.")
+                    + "hidden partial folder next to the results folder; a resume keeps the study's interval unless "
+                    + "given. Does not change any result.")
     private Integer checkpointEvery;
 
     @Option(names = "--resume", paramLabel = "DIR",
@@ -197,7 +198,7 @@ public final class AblateCommand implements Callable<Integer> {
     public Integer call() throws IOException {
         int every = checkpointEvery();
         if (resume != null) {
-            return resumeStudy(every);
+            return resumeStudy();
         }
         VariantRegistry registry = parent.registry();
         List<String> skipped = new ArrayList<>();
@@ -208,7 +209,7 @@ public final class AblateCommand implements Callable<Integer> {
                         LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss")));
         reportStopped(folder.target().getParent());
         return runStudy(folder, config, skipped, new StudyRecord(StudyCheckpoints.digest(config.toJson()),
-                commandLine(), started), false, every);
+                commandLine(), started, every), false, every);
     }
 
     private int checkpointEvery() {
@@ -223,7 +224,7 @@ public final class AblateCommand implements Callable<Integer> {
     }
 
     /** --resume DIR: takes over the partial folder, checks its record and config, runs what is left. */
-    private Integer resumeStudy(int every) throws IOException {
+    private Integer resumeStudy() throws IOException {
         List<String> given = new ArrayList<>();
         String[][] options = {{"--config", configFile}, {"--study", study}, {"--variants", variants},
             {"--seeds", seeds}, {"--steps", str(steps)}, {"--target", str(target)}, {"--window", str(window)},
@@ -273,6 +274,7 @@ public final class AblateCommand implements Callable<Integer> {
             }
             parent.err().println("kron4j ablate: resuming " + display(folder.target()) + " (started "
                     + record.started() + ": " + record.commandLine() + ")");
+            int every = checkpointEvery != null ? checkpointEvery() : record.checkpointEvery();
             return runStudy(folder, config, List.of(), record, true, every);
         } catch (RuntimeException | IOException e) {
             folder.close();

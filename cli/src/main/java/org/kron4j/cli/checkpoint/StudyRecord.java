@@ -21,8 +21,9 @@ import org.kron4j.api.checkpoint.StateWriter;
  * @param digest      SHA-256 of the study's config.json text
  * @param commandLine the command that started the study (for report.md)
  * @param started     local date and time it started, ISO-8601 to the second
+ * @param checkpointEvery steps between a run's checkpoints (a resume keeps it unless told otherwise)
  */
-public record StudyRecord(String digest, String commandLine, String started) {
+public record StudyRecord(String digest, String commandLine, String started, int checkpointEvery) {
     /** The record's file in a partial results folder. */
     public static final String FILE = "study.k4js";
     private static final String KIND = "kron4j-ablate-study";
@@ -35,6 +36,7 @@ public record StudyRecord(String digest, String commandLine, String started) {
                 writer.putString("digest", digest);
                 writer.putString("commandLine", commandLine);
                 writer.putString("started", started);
+                writer.putLong("checkpointEvery", checkpointEvery);
             }
         });
     }
@@ -53,7 +55,7 @@ public record StudyRecord(String digest, String commandLine, String started) {
                 throw new CheckpointFormatException(file + " is not a kron4j study record");
             }
             return new StudyRecord(reader.getString("digest"), reader.getString("commandLine"),
-                    reader.getString("started"));
+                    reader.getString("started"), Math.toIntExact(reader.getLong("checkpointEvery")));
         } catch (CheckpointFormatException e) {
             throw new CheckpointFormatException(file + ": " + e.getMessage());
         } catch (UncheckedIOException e) {
