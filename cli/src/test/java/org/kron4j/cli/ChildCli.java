@@ -81,6 +81,18 @@ final class ChildCli {
         }
     }
 
+    /** Waits until the child's stderr contains {@code text}. */
+    void awaitErr(String text, Duration limit) throws InterruptedException {
+        long end = System.nanoTime() + limit.toNanos();
+        while (!err().contains(text)) {
+            if (!process.isAlive() || System.nanoTime() > end) {
+                process.destroyForcibly().waitFor();
+                throw new AssertionError("no '" + text + "' on the child's stderr\n" + this);
+            }
+            Thread.sleep(20);
+        }
+    }
+
     /** SIGKILL, then waits for the process to be gone. */
     void kill() throws InterruptedException {
         process.destroyForcibly();

@@ -51,6 +51,11 @@ class KillAndResumeTest {
         return new String[] {"ablate", "--quiet", "--resume", out.toString()};
     }
 
+    /** A resume that logs what it resumes (INFO). */
+    static String[] resumeVerbose(Path out) {
+        return new String[] {"ablate", "--quiet", "--verbose", "--resume", out.toString()};
+    }
+
     @BeforeAll
     static void uninterrupted() throws Exception {
         reference = tmp.resolve("reference");
@@ -86,18 +91,21 @@ class KillAndResumeTest {
         // 2. resumed, then SIGKILL in the middle of writing a checkpoint of a later run
         int run2 = run1 + 1 + random.nextInt(RUNS - run1 - 1);
         marker = tmp.resolve("marker2");
-        child = ChildCli.start(logs, pause(marker, run2, EVERY, "checkpoint"), resume(out));
+        child = ChildCli.start(logs, pause(marker, run2, EVERY, "checkpoint"), resumeVerbose(out));
         child.awaitFile(marker, LIMIT);
         child.kill();
+        assertThat(child.err()).as("runs before the kill are read back, the killed one continues from step 5")
+                .contains("run " + (run1 - 1) + " (").contains("finished before, read from its record")
+                .containsPattern("run " + run1 + " \\([^)]*\\): resumed from its checkpoint at step " + EVERY);
         try (Stream<Path> files = Files.list(partialOf(out).resolve("checkpoints"))) {
             assertThat(files.map(p -> p.getFileName().toString())).as("the half-written checkpoint")
                     .anyMatch(name -> name.endsWith(".tmp"));
         }
 
         // 3. resumed, then SIGKILL at a random moment (if it is not done by then)
-        child = ChildCli.start(logs, List.of(), resume(out));
-        long delay = 1500 + random.nextInt(2500);
-        Thread.sleep(delay);
+        child = ChildCli.start(logs, List.of(), resumeVerbose(out));
+        child.awaitErr("resuming", LIMIT);
+        Thread.sleep(random.nextInt(2000));
         child.kill();
 
         // 4. resumed to the end
@@ -135,8 +143,10 @@ class KillAndResumeTest {
                 .exists();
 
         // the resume command it printed continues the study to the uninterrupted results
-        child = ChildCli.start(logs, List.of(), resume(out));
+        child = ChildCli.start(logs, List.of(), resumeVerbose(out));
         assertThat(child.await(LIMIT)).as(child.toString()).isZero();
+        assertThat(child.err()).containsPattern("run " + run + " \\([^)]*\\): resumed from its checkpoint at step "
+                + step);
         assertSameResults(out);
     }
 

@@ -51,6 +51,8 @@ public final class OutputFolder implements AutoCloseable {
     public static final String LOCK = "lock";
     /** Most suffixes {@link #reserveNew} tries. */
     private static final int MAX_SUFFIX = 10_000;
+    /** The partial folders this JVM holds now (its own pid in a lock file says nothing more). */
+    private static final java.util.Set<Path> HELD = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private final Path target;
     private final Path partial;
@@ -72,6 +74,7 @@ public final class OutputFolder implements AutoCloseable {
         this.lock = lock;
         this.keep = keep;
         this.cleanup = new Thread(this::discardUnlessKept, "kron4j-output-cleanup");
+        HELD.add(partial);
         Runtime.getRuntime().addShutdownHook(cleanup);
     }
 
@@ -220,6 +223,9 @@ public final class OutputFolder implements AutoCloseable {
             String text = Files.readString(partial.resolve(LOCK), StandardCharsets.UTF_8).trim();
             String[] parts = text.split("\\s+");
             long pid = Long.parseLong(parts[0]);
+            if (pid == ProcessHandle.current().pid()) {
+                return HELD.contains(partial.toAbsolutePath().normalize()) ? Optional.of(pid) : Optional.empty();
+            }
             Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
             if (process.isEmpty()) {
                 return Optional.empty();
@@ -403,6 +409,7 @@ public final class OutputFolder implements AutoCloseable {
     }
 
     private void release() {
+        HELD.remove(partial);
         try {
             if (lock.isValid()) {
                 lock.release();
