@@ -297,6 +297,10 @@ public final class AblateCommand implements Callable<Integer> {
             parent.err().println("kron4j ablate: and " + (stopped.size() - 5) + " more stopped studies in "
                     + display(results) + " (ls -a)");
         }
+        for (Path legacy : OutputFolder.legacyLeftovers(results)) {
+            parent.err().println("kron4j ablate: " + display(legacy) + " was left by a kron4j run killed before "
+                    + "studies could be resumed; it holds nothing to resume: delete it");
+        }
     }
 
     private static String resumeCommand(Path partial) {
@@ -341,7 +345,7 @@ public final class AblateCommand implements Callable<Integer> {
                 folder.keep();
                 runs = runner.runAll(progress);
             } catch (StudyStopped e) {
-                parent.err().println("kron4j ablate: " + e.getMessage() + " after " + stop.received()
+                parent.err().println("kron4j ablate: " + stop.received() + ": " + e.getMessage()
                         + "; finished runs and checkpoints are kept in " + display(folder.partial()));
                 parent.err().println("kron4j ablate: resume with: " + resumeCommand(folder.partial()));
                 return Kron4jCommand.INTERRUPTED;

@@ -36,6 +36,14 @@ import org.slf4j.LoggerFactory;
  * ND4J's first kernel calls), which also proves each one can train the model before anything is
  * timed. Timing covers drawing the batch and the step; evaluation is not timed.
  *
+ * <p><b>Checkpoints.</b> With {@link #checkpointing} every run writes a checkpoint every N steps
+ * (its history, the batch generator's position and the trainer's whole state, see
+ * {@link TrainingEngine.Trainer#save}) and a record when it finishes; a runner given the same
+ * checkpoints reads finished runs back and continues the interrupted one from its checkpoint, so
+ * that the study computes exactly what an uninterrupted one computes (timings aside). A stop
+ * request is honoured at the next step boundary: the run's checkpoint is written, then
+ * {@link StudyStopped} is thrown. Trainers that cannot be checkpointed rerun from their first step.
+ *
  * <p>Single-threaded from the caller's view; the engine's native kernels use the machine's
  * cores. Prints nothing; reports through {@link Listener}.
  */

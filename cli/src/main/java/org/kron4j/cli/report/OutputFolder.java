@@ -217,6 +217,31 @@ public final class OutputFolder implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Staging folders of an older kron4j ({@code .NAME.partial-PID}, deleted by their command on
+     * exit but left by a kill, never resumable) whose process is gone.
+     */
+    public static List<Path> legacyLeftovers(Path parent) {
+        List<Path> out = new ArrayList<>();
+        if (!Files.isDirectory(parent)) {
+            return out;
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(parent, ".*" + PARTIAL_SUFFIX + "-*")) {
+            for (Path p : entries) {
+                String name = p.getFileName().toString();
+                String pid = name.substring(name.lastIndexOf('-') + 1);
+                if (Files.isDirectory(p) && pid.matches("[0-9]{1,18}")
+                        && ProcessHandle.of(Long.parseLong(pid)).map(h -> !h.isAlive()).orElse(true)) {
+                    out.add(p.toAbsolutePath().normalize());
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        out.sort(Comparator.naturalOrder());
+        return out;
+    }
+
     /** The pid of the running process that owns a partial folder, if one does. */
     static Optional<Long> owner(Path partial) {
         try {
