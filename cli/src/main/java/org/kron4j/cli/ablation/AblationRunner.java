@@ -262,7 +262,9 @@ public final class AblationRunner {
                     long cpu = cpuBefore + Math.max(0, processCpuNanos() - cpuStart);
                     checkpoints.save(key, new RunProgress(java.util.Arrays.copyOf(losses, taken),
                             java.util.Arrays.copyOf(seconds, taken), java.util.Arrays.copyOf(sizes, taken),
-                            diagnostics, batches.state(), cpu, skippedBefore + trainer.skippedSteps()), trainer);
+                            diagnostics, batches.state(), cpu, skippedBefore + trainer.skippedSteps(),
+                            resumed.map(r -> r.dampingAfterResume(trainer.dampingInUse()))
+                                    .orElseGet(trainer::dampingInUse)), trainer);
                 }
                 if (stop && taken < budget) {
                     throw new StudyStopped("stopped at step " + taken + " of " + key.describe()
@@ -290,7 +292,8 @@ public final class AblationRunner {
             RunResult result = new RunResult(method.label(), seed, rate, ownLosses, ownSeconds, stepsToTarget,
                     secondsToTarget, finalLoss, testAccuracy, testLoss, msPerStep, cpuMsPerStep, trainer.factorBytes(),
                     skippedBefore + trainer.skippedSteps(), diverged, java.util.Arrays.copyOf(sizes, taken),
-                    diagnostics, trainer.dampingInUse());
+                    diagnostics, resumed.map(r -> r.dampingAfterResume(trainer.dampingInUse()))
+                            .orElseGet(trainer::dampingInUse));
             LOG.info("{} lr={} seed={}: steps to target {}, final loss {}, {} ms/step", method.label(), rate, seed,
                     stepsToTarget, finalLoss, msPerStep);
             return result;

@@ -1,6 +1,8 @@
 package org.kron4j.cli.checkpoint;
 
 import java.util.List;
+import java.util.Map;
+import org.kron4j.api.DampingInUse;
 import org.kron4j.api.optim.StepDiagnostics;
 
 /**
@@ -14,12 +16,16 @@ import org.kron4j.api.optim.StepDiagnostics;
  * @param batchState     the position of the batch generator ({@link ResumableRandom#state()})
  * @param cpuNanos       process CPU time the run has used so far
  * @param skippedSteps   steps a kron4j guard refused so far
+ * @param dampingInUse   the trainer's {@code dampingInUse()} at the checkpoint: the damping the last
+ *                       refresh requested is a block's working value, not part of the optimizer's
+ *                       saved state, so a resumed run that has not refreshed since reports it from here
  */
 public record RunProgress(double[] losses, double[] seconds, int[] batchSizes, List<StepDiagnostics> diagnostics,
-        long batchState, long cpuNanos, long skippedSteps) {
+        long batchState, long cpuNanos, long skippedSteps, Map<String, DampingInUse> dampingInUse) {
 
     public RunProgress {
         diagnostics = List.copyOf(diagnostics);
+        dampingInUse = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(dampingInUse));
         if (seconds.length != losses.length || batchSizes.length != losses.length
                 || diagnostics.size() != losses.length) {
             throw new IllegalArgumentException("a run's per-step histories must have one entry per step taken");
@@ -29,6 +35,20 @@ public record RunProgress(double[] losses, double[] seconds, int[] batchSizes, L
     /** Steps taken. */
     public int steps() {
         return losses.length;
+    }
+
+    /**
+     * The damping in use a resumed run reports at its end: the trainer's, with what the checkpoint
+     * knew where the trainer has not learnt it again since the restore (no refresh, no preconditioning).
+     */
+    public Map<String, DampingInUse> dampingAfterResume(Map<String, DampingInUse> now) {
+        Map<String, DampingInUse> merged = new java.util.LinkedHashMap<>(dampingInUse);
+        now.forEach((layer, current) -> {
+            DampingInUse saved = dampingInUse.get(layer);
+            merged.put(layer, saved != null && Double.isNaN(current.requested())
+                    ? new DampingInUse(saved.requested(), current.applied(), current.factors()) : current);
+        });
+        return merged;
     }
 
     /** Wall seconds the run has taken so far. */

@@ -28,13 +28,14 @@ final class RunRecords {
         w.putLong("run/batchState", p.batchState());
         w.putLong("run/cpuNanos", p.cpuNanos());
         w.putLong("run/skippedSteps", p.skippedSteps());
+        writeDamping(w, "run/", p.dampingInUse());
     }
 
     static RunProgress readProgress(StateReader r) {
         int steps = steps(r);
         return new RunProgress(doubles(r, "run/losses", steps), doubles(r, "run/seconds", steps),
                 ints(r, "run/batchSizes", steps), diagnostics(r, steps), r.getLong("run/batchState"),
-                r.getLong("run/cpuNanos"), r.getLong("run/skippedSteps"));
+                r.getLong("run/cpuNanos"), r.getLong("run/skippedSteps"), readDamping(r, "run/"));
     }
 
     static void writeResult(StateWriter w, RunResult x) {
@@ -49,10 +50,14 @@ final class RunRecords {
         w.putLong("result/factorBytes", x.factorBytes());
         w.putLong("result/skippedSteps", x.skippedSteps());
         w.putLong("result/diverged", x.diverged() ? 1 : 0);
-        w.putLong("damping/layers", x.dampingInUse().size());
+        writeDamping(w, "", x.dampingInUse());
+    }
+
+    private static void writeDamping(StateWriter w, String prefix, Map<String, DampingInUse> damping) {
+        w.putLong(prefix + "damping/layers", damping.size());
         int i = 0;
-        for (Map.Entry<String, DampingInUse> e : x.dampingInUse().entrySet()) {
-            String p = "damping/" + i++ + "/";
+        for (Map.Entry<String, DampingInUse> e : damping.entrySet()) {
+            String p = prefix + "damping/" + i++ + "/";
             DampingInUse d = e.getValue();
             w.putString(p + "layer", e.getKey());
             w.putDouble(p + "requested", d.requested());
@@ -67,12 +72,11 @@ final class RunRecords {
         }
     }
 
-    static RunResult readResult(StateReader r, RunKey key) {
-        int steps = steps(r);
+    private static Map<String, DampingInUse> readDamping(StateReader r, String prefix) {
         Map<String, DampingInUse> damping = new LinkedHashMap<>();
-        long layers = r.getLong("damping/layers");
+        long layers = r.getLong(prefix + "damping/layers");
         for (int i = 0; i < layers; i++) {
-            String p = "damping/" + i + "/";
+            String p = prefix + "damping/" + i + "/";
             Map<String, Double> factors = new LinkedHashMap<>();
             long count = r.getLong(p + "factors");
             for (int f = 0; f < count; f++) {
@@ -81,6 +85,12 @@ final class RunRecords {
             damping.put(r.getString(p + "layer"), new DampingInUse(r.getDouble(p + "requested"),
                     r.getDouble(p + "applied"), factors));
         }
+        return damping;
+    }
+
+    static RunResult readResult(StateReader r, RunKey key) {
+        int steps = steps(r);
+        Map<String, DampingInUse> damping = readDamping(r, "");
         return new RunResult(key.label(), key.seed(), key.learningRate(), doubles(r, "run/losses", steps),
                 doubles(r, "run/seconds", steps), Math.toIntExact(r.getLong("result/stepsToTarget")),
                 r.getDouble("result/secondsToTarget"), r.getDouble("result/finalTrainLoss"),

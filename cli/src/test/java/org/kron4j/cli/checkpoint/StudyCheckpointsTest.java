@@ -87,7 +87,8 @@ class StudyCheckpointsTest {
     static RunProgress progress() {
         return new RunProgress(new double[] {2.5, 1.25, Double.NaN}, new double[] {0.1, 0.2, 0.3}, new int[] {64, 64, 128},
                 List.of(new StepDiagnostics(2.5, 1e-3, Double.NaN, 0.1, 0.9), new StepDiagnostics(1.25, 9e-4, 0.8, 0.2,
-                        0.5), StepDiagnostics.unknown(7e-4)), 0x1234_5678_9ABCL, 123_456_789L, 1);
+                        0.5), StepDiagnostics.unknown(7e-4)), 0x1234_5678_9ABCL, 123_456_789L, 1,
+                Map.of("layer0", new DampingInUse(1e-3, 2e-3, Map.of("A", 0.5, "G", 0.25))));
     }
 
     @Test
@@ -106,6 +107,7 @@ class StudyCheckpointsTest {
         assertThat(read.batchState()).isEqualTo(expected.batchState());
         assertThat(read.cpuNanos()).isEqualTo(expected.cpuNanos());
         assertThat(read.skippedSteps()).isEqualTo(1);
+        assertThat(read.dampingInUse()).isEqualTo(expected.dampingInUse());
         assertThat(checkpoints.resume(new RunKey(4, "sgd", 0.1, 2), fresh)).as("no checkpoint: start afresh").isEmpty();
     }
 
