@@ -243,6 +243,10 @@ public final class AblateCommand implements Callable<Integer> {
         if (OutputFolder.partialFolder(dir).isEmpty() && Files.isRegularFile(dir.resolve("results.csv"))) {
             parent.out().println("kron4j ablate: " + display(dir) + " is a finished study (results.csv is there): "
                     + "nothing to resume");
+            if (OutputFolder.removeBookkeeping(dir, StudyRecord.FILE, StudyCheckpoints.FOLDER)) {
+                parent.out().println("kron4j ablate: removed the checkpoints a kill during its final move left in "
+                        + display(dir));
+            }
             return Kron4jCommand.OK;
         }
         OutputFolder folder = OutputFolder.resume(dir);
@@ -288,7 +292,15 @@ public final class AblateCommand implements Callable<Integer> {
 
     /** Reports the stopped studies next to a results folder, with the command that resumes each. */
     private void reportStopped(Path results) {
-        List<Path> stopped = OutputFolder.stale(results);
+        List<Path> stopped = new ArrayList<>();
+        for (Path partial : OutputFolder.stale(results)) {
+            if (Files.exists(partial.resolve(StudyRecord.FILE))) {
+                stopped.add(partial);
+            } else if (OutputFolder.discardIfEmpty(partial)) {
+                parent.err().println("kron4j ablate: removed " + display(partial) + ", left empty by a command killed "
+                        + "before its study started");
+            }
+        }
         for (Path partial : stopped.subList(0, Math.min(5, stopped.size()))) {
             parent.err().println("kron4j ablate: a stopped study can be resumed: " + resumeCommand(partial)
                     + " (or delete " + display(partial) + ")");

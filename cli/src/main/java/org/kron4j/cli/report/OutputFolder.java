@@ -242,6 +242,51 @@ public final class OutputFolder implements AutoCloseable {
         return out;
     }
 
+    /**
+     * Deletes a stale partial folder that holds nothing but its lock file naming a process that is
+     * gone (a command killed between reserving the folder and starting its study).
+     *
+     * @return whether it was deleted
+     */
+    public static boolean discardIfEmpty(Path partial) {
+        try (Stream<Path> entries = Files.list(partial)) {
+            List<String> names = entries.map(p -> p.getFileName().toString()).toList();
+            if (!names.equals(List.of(LOCK)) || owner(partial).isPresent()
+                    || Files.readString(partial.resolve(LOCK)).isBlank()) {
+                return false;
+            }
+            deleteTree(partial);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Removes what a kill between {@link #commit()}'s move and its clean-up left in a finished
+     * results folder: the lock file and the named bookkeeping. Only for folders nobody owns.
+     *
+     * @return whether anything was removed
+     */
+    public static boolean removeBookkeeping(Path finished, String... names) {
+        if (owner(finished).isPresent()) {
+            return false;
+        }
+        boolean removed = false;
+        try {
+            for (String name : names) {
+                if (Files.exists(finished.resolve(name))) {
+                    deleteTree(finished.resolve(name));
+                    removed = true;
+                }
+            }
+            removed |= Files.deleteIfExists(finished.resolve(LOCK));
+        } catch (IOException e) {
+            return removed;
+        }
+        return removed;
+    }
+
     /** The pid of the running process that owns a partial folder, if one does. */
     static Optional<Long> owner(Path partial) {
         try {

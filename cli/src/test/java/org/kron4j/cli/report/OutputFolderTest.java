@@ -119,4 +119,31 @@ class OutputFolderTest {
         assertThatThrownBy(() -> OutputFolder.resume(tmp.resolve("plain"))).isInstanceOf(BadInputException.class)
                 .hasMessageContaining("is not a kron4j study folder");
     }
+
+    @Test
+    void discardIfEmpty_removesOnlyAFolderWithNothingButADeadOwnersLock() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve(".a.partial"));
+        Files.writeString(empty.resolve(OutputFolder.LOCK), "999999999\n"); // no such process
+        Path study = Files.createDirectories(tmp.resolve(".b.partial"));
+        Files.writeString(study.resolve(OutputFolder.LOCK), "999999999\n");
+        Files.writeString(study.resolve("config.json"), "{}");
+        assertThat(OutputFolder.stale(tmp)).containsExactly(empty, study);
+        assertThat(OutputFolder.discardIfEmpty(empty)).isTrue();
+        assertThat(OutputFolder.discardIfEmpty(study)).isFalse();
+        assertThat(empty).doesNotExist();
+        assertThat(study.resolve("config.json")).exists();
+    }
+
+    @Test
+    void removeBookkeeping_ofAFinishedFolderKilledDuringItsCommit_keepsTheResults() throws Exception {
+        Path finished = Files.createDirectories(tmp.resolve("done"));
+        Files.writeString(finished.resolve("results.csv"), "x");
+        Files.writeString(finished.resolve(OutputFolder.LOCK), "999999999\n");
+        Files.createDirectories(finished.resolve("checkpoints")).resolve("run-0000.done.k4js").toFile().createNewFile();
+        assertThat(OutputFolder.removeBookkeeping(finished, "checkpoints")).isTrue();
+        try (Stream<Path> files = Files.list(finished)) {
+            assertThat(files.map(p -> p.getFileName().toString())).containsExactly("results.csv");
+        }
+        assertThat(OutputFolder.removeBookkeeping(finished, "checkpoints")).isFalse();
+    }
 }
