@@ -22,7 +22,7 @@ import org.kron4j.cli.report.OutputFolder;
 import org.kron4j.cli.report.Progress;
 import org.kron4j.cli.report.ReportWriter;
 import org.kron4j.cli.report.ResultsCsv;
-import org.kron4j.api.checkpoint.CheckpointFormatException;
+import org.kron4j.cli.checkpoint.ResumableStudy;
 import org.kron4j.cli.checkpoint.StopSignal;
 import org.kron4j.cli.checkpoint.StudyCheckpoints;
 import org.kron4j.cli.checkpoint.StudyRecord;
@@ -251,35 +251,12 @@ public final class AblateCommand implements Callable<Integer> {
         }
         OutputFolder folder = OutputFolder.resume(dir);
         try {
-            StudyRecord record;
-            try {
-                record = StudyRecord.read(folder.partial());
-            } catch (java.nio.file.NoSuchFileException e) {
-                throw new BadInputException(folder.partial() + " is not a kron4j study: it has no "
-                        + StudyRecord.FILE + " (a folder of a command killed before its study started holds nothing "
-                        + "to resume; delete it)");
-            } catch (CheckpointFormatException e) {
-                throw new BadInputException(folder.partial() + " is not a kron4j study: " + e.getMessage());
-            }
-            Path configJson = folder.partial().resolve("config.json");
-            if (!Files.isRegularFile(configJson)) {
-                throw new BadInputException(folder.partial() + " has no config.json: not a kron4j study folder");
-            }
-            String text = Files.readString(configJson, java.nio.charset.StandardCharsets.UTF_8);
-            if (!StudyCheckpoints.digest(text).equals(record.digest())) {
-                throw new BadInputException(configJson + " does not match the study that ran there (its SHA-256 "
-                        + "differs from the one in " + StudyRecord.FILE + "): it was edited or replaced, and the "
-                        + "checkpoints cannot be used with it");
-            }
-            AblationConfig config = AblationConfig.read(configJson, parent.registry());
-            if (!StudyCheckpoints.digest(config.toJson()).equals(record.digest())) {
-                throw new BadInputException(configJson + " reads back differently in this kron4j version (a setting "
-                        + "or default changed): resume the study with the version that started it");
-            }
+            ResumableStudy stopped = ResumableStudy.open(folder.partial(), parent.registry());
+            StudyRecord record = stopped.record();
             parent.err().println("kron4j ablate: resuming " + display(folder.target()) + " (started "
                     + record.started() + ": " + record.commandLine() + ")");
             int every = checkpointEvery != null ? checkpointEvery() : record.checkpointEvery();
-            return runStudy(folder, config, List.of(), record, true, every);
+            return runStudy(folder, stopped.config(), List.of(), record, true, every);
         } catch (RuntimeException | IOException e) {
             folder.close();
             throw e;
