@@ -150,7 +150,9 @@ public final class StudyCheckpoints {
 
     /** Writes a run's checkpoint: its history and the trainer's whole state, atomically. */
     public void save(RunKey key, RunProgress progress, TrainingEngine.Trainer trainer) {
-        AtomicFiles.write(progressFile(key), out -> {
+        long start = System.nanoTime();
+        Path file = progressFile(key);
+        AtomicFiles.write(file, out -> {
             try (StateWriter writer = new StateWriter(out)) {
                 header(writer, PROGRESS_KIND, key);
                 RunRecords.writeProgress(writer, progress);
@@ -159,6 +161,18 @@ public final class StudyCheckpoints {
             TestPause.at("checkpoint", key.index(), progress.steps(), () -> false);
             trainer.save(out);
         });
+        if (LOG.isInfoEnabled()) {
+            LOG.info("{}: checkpoint at step {} written ({} bytes, {} ms, fsync included)", key.describe(),
+                    progress.steps(), sizeOf(file), (System.nanoTime() - start) / 1_000_000);
+        }
+    }
+
+    private static long sizeOf(Path file) {
+        try {
+            return Files.size(file);
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     /** Removes the temporary files of writes that were killed (only ever called by the folder's owner). */
