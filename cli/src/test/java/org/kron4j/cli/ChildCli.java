@@ -27,6 +27,12 @@ final class ChildCli {
 
     /** Starts {@code kron4j args} with the given {@code -D} properties; output goes to files in {@code logs}. */
     static ChildCli start(Path logs, List<String> properties, String... args) throws IOException {
+        return start(logs, null, properties, args);
+    }
+
+    /** {@link #start(Path, List, String...)} with relative paths resolved against {@code workingDirectory}. */
+    static ChildCli start(Path logs, Path workingDirectory, List<String> properties, String... args)
+            throws IOException {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx512m");
@@ -42,6 +48,9 @@ final class ChildCli {
         Path err = Files.createTempFile(logs, "child", ".err");
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().putIfAbsent("OPENBLAS_CORETYPE", "Haswell");
+        if (workingDirectory != null) {
+            builder.environment().put("KRON4J_CWD", workingDirectory.toString());
+        }
         return new ChildCli(builder.start(), out, err);
     }
 
