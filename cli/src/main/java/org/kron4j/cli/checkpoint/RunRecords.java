@@ -20,6 +20,16 @@ import org.nd4j.linalg.factory.Nd4j;
  * back bit for bit.
  */
 final class RunRecords {
+    /**
+     * The {@link RunResult} components {@link #writeResult} and {@link #readResult} carry, in order; a
+     * test compares it with the record, so a component added to RunResult cannot be silently dropped
+     * by a resume.
+     */
+    static final java.util.List<String> RESULT_COMPONENTS = java.util.List.of("label", "seed", "learningRate",
+            "losses", "seconds", "stepsToTarget", "secondsToTarget", "finalTrainLoss", "testAccuracy", "testLoss",
+            "msPerStep", "cpuMsPerStep", "factorBytes", "skippedSteps", "diverged", "batchSizes", "diagnostics",
+            "dampingInUse");
+
     private RunRecords() {
     }
 

@@ -162,6 +162,15 @@ class StudyCheckpointsTest {
         assertThat(checkpoints.finished(new RunKey(0, "kfac", 0.01, 1))).isEmpty();
     }
 
+    /** A field added to RunResult must be carried by run records too, or resumed studies would lose it. */
+    @Test
+    void runRecords_carryEveryComponentOfRunResult() {
+        assertThat(java.util.Arrays.stream(RunResult.class.getRecordComponents())
+                .map(java.lang.reflect.RecordComponent::getName).toList())
+                .as("RunResult's components: add the new one to RunRecords (write and read) and RESULT_COMPONENTS")
+                .isEqualTo(RunRecords.RESULT_COMPONENTS);
+    }
+
     @Test
     void temporaryFilesOfAKilledWrite_areRemoved() throws Exception {
         StudyCheckpoints checkpoints = new StudyCheckpoints(tmp, "digest-a", 5);
