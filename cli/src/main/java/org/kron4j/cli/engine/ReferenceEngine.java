@@ -113,6 +113,7 @@ public final class ReferenceEngine implements TrainingEngine {
 
     private static final class ReferenceTrainer implements Trainer {
         private static final String KIND = "kron4j-reference-mlp";
+        private static final String BASELINE = "reference/baseline/";
         private final ReferenceMlp mlp;
         private final StepFunction rule;
         private final KroneckerOptimizer optimizer;
@@ -175,16 +176,19 @@ public final class ReferenceEngine implements TrainingEngine {
             return damping;
         }
 
-        /** kron4j variants only: the first-order baselines' transform state has no save yet (they rerun). */
+        /** kron4j variants (their optimizer's state) and the first-order baselines (their rule's buffers). */
         @Override
         public boolean checkpointable() {
-            return optimizer != null;
+            return optimizer != null || rule instanceof FirstOrderRule;
         }
 
-        /** The network's parameters and the sampling generator's position, then the optimizer's state. */
+        /**
+         * The network's parameters, the sampling generator's position and, for a baseline, its rule's
+         * state; then, for a kron4j variant, the optimizer's state.
+         */
         @Override
         public void save(java.io.OutputStream out) {
-            requireOptimizer();
+            requireCheckpointable();
             try (StateWriter writer = new StateWriter(out)) {
                 writer.putString("kind", KIND);
                 List<INDArray> parameters = mlp.parameters();
@@ -195,13 +199,18 @@ public final class ReferenceEngine implements TrainingEngine {
                 writer.putLong("reference/sampling.rootState", sampler.rootState());
                 writer.putLong("reference/sampling.nodeState", sampler.nodeState());
                 writer.putLong("reference/skipped", skipped);
+                if (rule instanceof FirstOrderRule baseline) {
+                    baseline.save(writer, BASELINE);
+                }
             }
-            optimizer.save(out);
+            if (optimizer != null) {
+                optimizer.save(out);
+            }
         }
 
         @Override
         public void restore(java.io.InputStream in) {
-            requireOptimizer();
+            requireCheckpointable();
             StateReader reader = StateReader.read(in);
             if (!reader.has("kind") || !KIND.equals(reader.getString("kind"))) {
                 throw new CheckpointFormatException("not a reference-engine state (expected kind '" + KIND + "')");
@@ -216,16 +225,20 @@ public final class ReferenceEngine implements TrainingEngine {
                 values.add(reader.array("reference/parameters." + l, current.get(l).dataType(),
                         current.get(l).shape()));
             }
-            optimizer.restore(in);
+            if (optimizer != null) {
+                optimizer.restore(in);
+            } else {
+                ((FirstOrderRule) rule).restore(reader, BASELINE);
+            }
             mlp.setParameters(values);
             sampler.setStates(reader.getLong("reference/sampling.rootState"),
                     reader.getLong("reference/sampling.nodeState"));
             skipped = reader.getLong("reference/skipped");
         }
 
-        private void requireOptimizer() {
-            if (optimizer == null) {
-                throw new UnsupportedOperationException("the reference engine's baselines cannot be checkpointed");
+        private void requireCheckpointable() {
+            if (!checkpointable()) {
+                throw new UnsupportedOperationException(rule.name() + " on the reference engine cannot be checkpointed");
             }
         }
 

@@ -24,9 +24,8 @@ import org.kron4j.cli.engine.TrainingEngine;
  * A study stopped again and again at seeded random step boundaries (as SIGTERM stops it) and
  * continued each time by a new runner from its checkpoints gives, run for run, the very numbers of
  * an uninterrupted study: every batch loss and diagnostic bit for bit, the final losses and
- * accuracies, factor bytes, skipped steps and the damping in use. On both engines and every
- * variant (the reference engine's first-order baselines rerun from their first step, which must
- * also give the same numbers).
+ * accuracies, factor bytes, skipped steps and the damping in use. On both engines, every variant
+ * and both baselines (DL4J's updaters; the reference engine's first-order rules).
  */
 class AblationRunnerResumeTest {
     @TempDir
