@@ -68,10 +68,21 @@ final class ChildCli {
     /** Waits for the child to end; returns its exit code. */
     int await(Duration limit) throws InterruptedException {
         if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            threadDump();
             process.destroyForcibly().waitFor();
             throw new AssertionError("the child did not end within " + limit + "\n" + this);
         }
         return process.exitValue();
+    }
+
+    /** Asks the child JVM for a thread dump on its stdout (SIGQUIT), for the failure message. */
+    private void threadDump() throws InterruptedException {
+        try {
+            new ProcessBuilder("kill", "-QUIT", String.valueOf(process.pid())).start().waitFor();
+            Thread.sleep(1000);
+        } catch (IOException e) {
+            // no kill command: the message goes without a dump
+        }
     }
 
     /** Waits until {@code marker} exists (the child paused there) or the child ends. */

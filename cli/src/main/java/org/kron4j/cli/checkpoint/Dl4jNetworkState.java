@@ -8,14 +8,15 @@ import org.kron4j.api.checkpoint.CheckpointFormatException;
 import org.kron4j.api.checkpoint.StateReader;
 import org.kron4j.api.checkpoint.StateWriter;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * What a DL4J {@link MultiLayerNetwork} carries from one {@code fit} call to the next, as one K4JS
  * state: the parameters, DL4J's updater state (Nesterov velocity, Adam moments; absent for
  * {@code NoOp}) and the iteration and epoch counters (Adam's bias correction and learning-rate
- * schedules read them). Any layer types: the arrays are DL4J's flattened views, checked against the
- * network's lengths on restore. Networks without dropout or other stochastic layers draw no random
- * numbers while training, so this is the whole state of such a network.
+ * schedules read them), and the position of ND4J's generator of the training thread, which DL4J's
+ * stochastic layers (dropout, noise) draw from and the network's initialisation seeded. Any layer
+ * types: the arrays are DL4J's flattened views, checked against the network's lengths on restore.
  */
 public final class Dl4jNetworkState {
     static final String KIND = "kron4j-dl4j-network";
@@ -34,6 +35,8 @@ public final class Dl4jNetworkState {
             writer.putLong("dl4j/epoch", network.getEpochCount());
             writer.putArray(PARAMS, network.params());
             writer.putArray(UPDATER, updaterState(network));
+            writer.putLong("nd4j/random.rootState", Nd4j.getRandom().rootState());
+            writer.putLong("nd4j/random.nodeState", Nd4j.getRandom().nodeState());
         }
     }
 
@@ -73,6 +76,7 @@ public final class Dl4jNetworkState {
         }
         network.setIterationCount(Math.toIntExact(reader.getLong("dl4j/iteration")));
         network.setEpochCount(Math.toIntExact(reader.getLong("dl4j/epoch")));
+        Nd4j.getRandom().setStates(reader.getLong("nd4j/random.rootState"), reader.getLong("nd4j/random.nodeState"));
     }
 
     /** DL4J's updater state view, created if needed; null when the updater keeps no state. */
