@@ -35,21 +35,7 @@ class KfacAsyncRefreshTest {
         Run synchronous = RefreshRuns.train(kfac(mode, adaptive, 3, false, RefreshTestHooks.NONE), 25, 7);
         Run awaited = RefreshRuns.train(kfac(mode, adaptive, 3, true, new RefreshTestHooks(true, () -> { })), 25, 7);
         assertThat(awaited.optimizer().asyncRefresh()).isTrue();
-        assertSameRun(awaited, synchronous);
-    }
-
-    static void assertSameRun(Run actual, Run expected) {
-        assertThat(actual.results()).hasSameSizeAs(expected.results());
-        for (int t = 0; t < expected.results().size(); t++) {
-            StepResult a = actual.results().get(t);
-            StepResult e = expected.results().get(t);
-            assertThat(a.applied()).as("step %d applied", t).isEqualTo(e.applied());
-            assertThat(a.updates()).as("step %d updates", t).isEqualTo(e.updates());
-            assertThat(a.diagnostics().damping()).as("step %d damping", t).isEqualTo(e.diagnostics().damping());
-            assertThat(a.diagnostics().decompositionAge()).isEqualTo(e.diagnostics().decompositionAge());
-        }
-        assertThat(actual.parameters()).isEqualTo(expected.parameters());
-        assertThat(actual.state()).isEqualTo(expected.state());
+        assertThat(RefreshRuns.firstDifference(awaited, synchronous)).isEmpty();
     }
 
     @ParameterizedTest
@@ -100,4 +86,56 @@ class KfacAsyncRefreshTest {
         assertThat(restored.stateBytes()).isEqualTo(run.state());
     }
 
+
+    /** Real kernels that fail every call once broken. */
+    private static final class Breakable implements org.kron4j.api.linalg.SymmetricLinearAlgebra {
+        private final org.kron4j.api.linalg.SymmetricLinearAlgebra real =
+                org.kron4j.api.linalg.LinearAlgebras.forCurrentBackend();
+        private volatile boolean broken;
+
+        @Override
+        public String name() {
+            return "breakable";
+        }
+
+        @Override
+        public org.kron4j.api.linalg.EigenDecomposition eigh(org.nd4j.linalg.api.ndarray.INDArray a) {
+            return broken ? org.kron4j.api.linalg.EigenDecomposition.failed("forced") : real.eigh(a);
+        }
+
+        @Override
+        public org.kron4j.api.linalg.SpdInverse spdInverse(org.nd4j.linalg.api.ndarray.INDArray a) {
+            return broken ? org.kron4j.api.linalg.SpdInverse.failed("forced") : real.spdInverse(a);
+        }
+    }
+
+    @ParameterizedTest
+    @CsvSource({"FACTORED", "EIGEN"})
+    void decompositionFailingInTheBackground_keepsLastGood_countedAtInstall(DampingMode mode) {
+        Breakable kernels = new Breakable();
+        Object[] inUse = new Object[1];
+        long[] failuresBefore = new long[1];
+        // refreshes at steps 0, 2, 4, 6: the kernels break before step 4's refresh
+        Run run = RefreshRuns.train(model -> kfac(mode, false, 2, true, RefreshTestHooks.NONE).apply(model)
+                .linearAlgebra(kernels), 8, 9, (t, optimizer) -> {
+                    if (t == 4) {
+                        optimizer.awaitRefresh(); // step 2's refresh, computed with working kernels, goes in
+                        inUse[0] = decomposition(optimizer, mode);
+                        failuresBefore[0] = optimizer.store().counters().failures();
+                        kernels.broken = true;
+                    }
+                });
+        KroneckerOptimizer optimizer = run.optimizer(); // train() saved: every refresh is installed
+        assertThat(run.results()).allMatch(StepResult::applied);
+        // the refreshes of steps 4 and 6 failed in the background: both factors of every layer, kept last good
+        assertThat(optimizer.store().counters().count(org.kron4j.api.store.RefreshOutcome.KEPT_LAST_GOOD)
+                - failuresBefore[0]).isEqualTo(2L * 2 * RefreshRuns.model().size());
+        assertThat(decomposition(optimizer, mode)).isSameAs(inUse[0]);
+        assertThat(optimizer.backgroundRefreshFailures()).isZero(); // the chain handled it: nothing threw
+    }
+
+    private static Object decomposition(KroneckerOptimizer optimizer, DampingMode mode) {
+        var factor = ((org.kron4j.core.KfacBlock) optimizer.estimator().blocks().get(0)).factors().input();
+        return mode == DampingMode.FACTORED ? factor.inverse().orElseThrow() : factor.eigenvectors().orElseThrow();
+    }
 }

@@ -49,6 +49,12 @@ public final class RefreshRuns {
      * @param seed      seed of the weights, the batches and the MC Fisher targets
      */
     public static Run train(Function<ModelSpec, KroneckerOptimizer.Builder> optimizer, int steps, long seed) {
+        return train(optimizer, steps, seed, (t, kron) -> { });
+    }
+
+    /** {@link #train(Function, int, long)}, calling {@code beforeStep} with the step index and the optimizer before each step. */
+    public static Run train(Function<ModelSpec, KroneckerOptimizer.Builder> optimizer, int steps, long seed,
+            java.util.function.BiConsumer<Integer, KroneckerOptimizer> beforeStep) {
         ReferenceMlp net = network(seed);
         KroneckerOptimizer kron = optimizer.apply(net.modelSpec()).build();
         List<StepResult> results = new ArrayList<>(steps);
@@ -59,6 +65,7 @@ public final class RefreshRuns {
             for (int i = 0; i < BATCH; i++) {
                 labels.putScalar(i, (i * 7 + t) % SIZES[SIZES.length - 1], 1.0);
             }
+            beforeStep.accept(t, kron);
             StepPlan plan = kron.plan();
             StepResult result = kron.step(net.capture(x, labels, plan, null));
             if (result.applied()) {
@@ -67,5 +74,41 @@ public final class RefreshRuns {
             results.add(result);
         }
         return new Run(results, net.copyParameters(), kron.stateBytes(), kron);
+    }
+
+    /**
+     * The first difference between two runs, bit for bit (applied flags, updates, damping and
+     * decomposition age of every step, final parameters, final state bytes); empty when identical.
+     */
+    public static java.util.Optional<String> firstDifference(Run actual, Run expected) {
+        if (actual.results().size() != expected.results().size()) {
+            return java.util.Optional.of("step counts differ: " + actual.results().size() + " vs "
+                    + expected.results().size());
+        }
+        for (int t = 0; t < expected.results().size(); t++) {
+            StepResult a = actual.results().get(t);
+            StepResult e = expected.results().get(t);
+            if (a.applied() != e.applied()) {
+                return java.util.Optional.of("step " + t + ": applied " + a.applied() + " vs " + e.applied());
+            }
+            if (!a.updates().equals(e.updates())) {
+                return java.util.Optional.of("step " + t + ": updates differ");
+            }
+            if (Double.compare(a.diagnostics().damping(), e.diagnostics().damping()) != 0) {
+                return java.util.Optional.of("step " + t + ": damping " + a.diagnostics().damping() + " vs "
+                        + e.diagnostics().damping());
+            }
+            if (a.diagnostics().decompositionAge() != e.diagnostics().decompositionAge()) {
+                return java.util.Optional.of("step " + t + ": decomposition age " + a.diagnostics().decompositionAge()
+                        + " vs " + e.diagnostics().decompositionAge());
+            }
+        }
+        if (!actual.parameters().equals(expected.parameters())) {
+            return java.util.Optional.of("final parameters differ");
+        }
+        if (!java.util.Arrays.equals(actual.state(), expected.state())) {
+            return java.util.Optional.of("final optimizer states differ");
+        }
+        return java.util.Optional.empty();
     }
 }
