@@ -49,7 +49,6 @@ import org.kron4j.api.optim.transform.TransformChain;
 import org.kron4j.api.optim.transform.UpdateChainFactory;
 import org.kron4j.api.optim.transform.UpdateContext;
 import org.kron4j.api.optim.transform.UpdateTransform;
-import org.kron4j.api.refresh.RefreshJob;
 import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -398,7 +397,9 @@ public final class KroneckerOptimizer {
     private void refresh(long current) {
         double requested = damping + dampingOffset;
         if (background == null) {
-            estimator.install(RefreshJob.computeAll(estimator.prepareRefresh(requested)));
+            // the estimator's own refresh (for split blocks, install(prepareRefresh(λ).compute()) block by
+            // block): an estimator that wraps another and overrides refresh keeps working as before
+            estimator.refresh(requested);
             decompositionStep = current;
             return;
         }
