@@ -87,7 +87,7 @@ public final class RefreshResult {
         return Optional.ofNullable(texts.get(name));
     }
 
-    /** The result's arrays and their sizes in bytes, for transfer accounting. */
+    /** The bytes held by the result's arrays, for transfer accounting. */
     public long bytes() {
         return arrays.values().stream().mapToLong(a -> a.length() * a.dataType().width()).sum();
     }
