@@ -63,11 +63,6 @@ final class BackgroundRefresh {
         return pending != null;
     }
 
-    /** True when a refresh is in flight and has finished (successfully or not). */
-    boolean pendingDone() {
-        return pending != null && pending.results().isDone();
-    }
-
     /** The step whose averages the refresh in flight snapshotted. */
     long pendingSnapshotStep() {
         return pending.snapshotStep();

@@ -115,11 +115,16 @@ import org.slf4j.LoggerFactory;
  * {@code asyncRefresh=false} asks for the deterministic schedule). A refresh step snapshots the
  * averaged factors ({@link CurvatureEstimator#prepareRefresh}) and hands the computation to one
  * daemon thread ("kron4j-refresh-N"); steps go on preconditioning with the decompositions in use.
- * A finished refresh is installed by the training thread at the start of the next step, all blocks
- * in one call, never in the middle of a step. When the next refresh is due and the previous one is
- * still running, the step waits for it (counted, {@link #refreshWaits()}), so the decompositions
- * in use are never more than one refresh behind the synchronous schedule: their age
- * ({@link StepDiagnostics#decompositionAge()}) is at most 2·tInv − 1 steps. The first refresh is
+ * The refresh of step t is installed by the training thread at the start of step
+ * t + {@code refreshLag} ({@link OptimizerSettings#REFRESH_LAG}, default 1), all blocks in one
+ * call, never in the middle of a step, and at the latest at the next refresh step; when it has not
+ * finished by then the step waits for it (the wait is the stall reported in
+ * {@link StepDiagnostics#refreshStallMillis()}, waits at a due refresh counted in
+ * {@link #refreshWaits()}). Since the install step never depends on timing, an asynchronous run is
+ * deterministic: the same inputs give the same numbers bit for bit, run after run (they differ
+ * from the synchronous schedule's, whose decompositions are refreshLag steps fresher). The
+ * decompositions in use are never more than one refresh behind the synchronous schedule: their age
+ * ({@link StepDiagnostics#decompositionAge()}) is at most tInv − 1 + min(refreshLag, tInv) steps. The first refresh is
  * waited for (no step preconditions without decompositions). The λ of a background refresh is the
  * one of its refresh step (factored damping: (A + π√λ I)⁻¹ with π and λ of that step; eigen mode and
  * EKFAC apply the current λ at each step anyway). A step rolled back (rejection with
@@ -129,6 +134,8 @@ import org.slf4j.LoggerFactory;
  * (kept last good, counted, logged); a computation that throws keeps every decomposition, logged
  * and counted ({@link #backgroundRefreshFailures()}). {@link #save} waits for a refresh in flight
  * and installs it before writing, so a checkpoint is never half-swapped; {@link #restore} drops it.
+ * With refreshLag = 1 that install is the one the next step would do, so a run saved and restored
+ * between any two steps continues bit for bit; with a longer lag a save installs that refresh early.
  * The in-memory rollback copy is consistent: the background thread reads only its own copies.
  *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
@@ -156,6 +163,7 @@ public final class KroneckerOptimizer {
     private double lastKlScale = Double.NaN;
     private final double dampingOffset;
     private final BackgroundRefresh background;
+    private final int refreshLag;
     /** The step whose averages the decompositions in use were computed from; -1 before any. */
     private long decompositionStep = -1;
     private double longestRefreshStallMillis;
@@ -182,6 +190,7 @@ public final class KroneckerOptimizer {
         }
         this.background = config.driverValue(OptimizerSettings.ASYNC_REFRESH)
                 ? new BackgroundRefresh(hooks, store.counters()) : null;
+        this.refreshLag = config.driverValue(OptimizerSettings.REFRESH_LAG);
         this.dampingOffset = adaptiveStep(config) || adaptiveDamping(config)
                 ? config.driverValue(OptimizerSettings.WEIGHT_DECAY) : 0.0;
         this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
@@ -317,9 +326,12 @@ public final class KroneckerOptimizer {
             return skip(problem);
         }
         long stallStart = System.nanoTime();
-        if (background != null && (background.pendingDone() || (isRefreshStep() && background.hasPending()))) {
-            // a finished background refresh goes in now, before anything of this step; a refresh that is
-            // due waits for the previous one (never more than one refresh behind)
+        if (background != null && background.hasPending()
+                && (step >= background.pendingSnapshotStep() + refreshLag || isRefreshStep())) {
+            // a background refresh goes in refreshLag steps after its refresh step, before anything of this
+            // step, whether or not it finished early (waiting if not): when it is installed never depends on
+            // timing, so an asynchronous run is as reproducible as a synchronous one; a refresh that is due
+            // waits for the previous one (never more than one refresh behind)
             try {
                 installPending(true);
             } catch (IllegalArgumentException | IllegalStateException e) {

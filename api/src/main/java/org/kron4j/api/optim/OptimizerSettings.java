@@ -52,7 +52,11 @@ public final class OptimizerSettings {
     public static final Setting<Boolean> ASYNC_REFRESH = Setting.flag("asyncRefresh",
             Boolean.parseBoolean(System.getProperty(ASYNC_REFRESH_DEFAULT_PROPERTY, "true")),
             "compute refreshes on a background thread from a snapshot of the factors while steps go on with the "
-                    + "previous decompositions (at most one refresh behind); false: synchronous and deterministic");
+                    + "previous decompositions (at most one refresh behind); false: synchronous");
+    public static final Setting<Integer> REFRESH_LAG = Setting.integer("refreshLag", 1, 1, Integer.MAX_VALUE,
+            "asynchronous refresh: a background refresh is installed this many steps after its refresh step "
+                    + "(waiting for it if unfinished) and at the latest at the next refresh step; a fixed lag keeps "
+                    + "asynchronous runs deterministic");
 
     // Adaptive K-FAC (Martens and Grosse 2015, §6.5 and §7). Off in the library; the K-FAC family (kfac, ekfac,
     // kfra) declares them and turns the two switches on through driverDefaults(); other variants ignore them.
@@ -92,7 +96,7 @@ public final class OptimizerSettings {
     /** Every driver setting but the adaptive ones (what variants outside the K-FAC family declare). */
     public static final List<Setting<?>> FIXED = List.of(LEARNING_RATE, MOMENTUM, DAMPING, DAMPING_MODE, T_COV,
             T_INV, STATISTICS_DECAY, KL_CLIP, WEIGHT_DECAY, TARGETS, STORAGE_PRECISION, DECOMPOSITION_PRECISION,
-            UNSUPPORTED_LAYERS, ASYNC_REFRESH);
+            UNSUPPORTED_LAYERS, ASYNC_REFRESH, REFRESH_LAG);
 
     /** Every driver setting, in the order reports list them. */
     public static final List<Setting<?>> ALL = java.util.stream.Stream.concat(FIXED.stream(), ADAPTIVE.stream())

@@ -128,9 +128,52 @@ class AsyncRefreshDriverTest {
     }
 
     private static KroneckerOptimizer stamped(int tInv, RefreshTestHooks hooks) {
+        return stamped(tInv, 1, hooks);
+    }
+
+    private static KroneckerOptimizer stamped(int tInv, int lag, RefreshTestHooks hooks) {
         return KroneckerOptimizer.builder(new Stamped()).model(MODEL).periods(1, tInv).momentum(0).learningRate(1)
                 .set(OptimizerSettings.KL_CLIP, 0.0).set(OptimizerSettings.STORAGE_PRECISION, Precision.DOUBLE)
-                .set(OptimizerSettings.ASYNC_REFRESH, true).refreshTestHooks(hooks).build();
+                .set(OptimizerSettings.ASYNC_REFRESH, true).set(OptimizerSettings.REFRESH_LAG, lag)
+                .refreshTestHooks(hooks).build();
+    }
+
+    /**
+     * The version a step must see under a fixed lag, from the schedule alone: the refresh of step
+     * r = k·tInv (version r + 1: its averages hold batches 0..r) goes in at the start of step
+     * min(r + lag, r + tInv), the first one at once.
+     */
+    private static long scheduledVersion(long t, int tInv, int lag) {
+        long version = 1;
+        for (long r = 0; r <= t; r += tInv) {
+            long install = r == 0 ? 0 : Math.min(r + lag, r + tInv);
+            if (install <= t) {
+                version = r + 1;
+            }
+        }
+        return version;
+    }
+
+    @Test
+    void fixedLag_theVersionInUseFollowsTheScheduleNotTheTiming_soAsyncRunsAreDeterministic() {
+        for (int tInv : new int[] {1, 2, 5}) {
+            for (int lag : new int[] {1, 3}) {
+                // two runs whose background computations take different random times
+                KroneckerOptimizer first = stamped(tInv, lag, randomDelays(10 + tInv, 3));
+                KroneckerOptimizer second = stamped(tInv, lag, randomDelays(20 + tInv, 3));
+                for (int t = 0; t < 60; t++) {
+                    StepResult a = first.step(capture());
+                    StepResult b = second.step(capture());
+                    double version = -a.updates().get(0).getDouble(0);
+                    assertThat((long) version).as("step %d, tInv %d, lag %d", t, tInv, lag)
+                            .isEqualTo(scheduledVersion(t, tInv, lag));
+                    assertThat(b.updates()).isEqualTo(a.updates());
+                    assertThat(a.diagnostics().decompositionAge())
+                            .isLessThanOrEqualTo(tInv - 1L + Math.min(lag, tInv));
+                }
+                assertThat(second.stateBytes()).isEqualTo(first.stateBytes());
+            }
+        }
     }
 
     private static RefreshTestHooks randomDelays(long seed, int maxMillis) {
