@@ -282,6 +282,18 @@ public final class KroneckerOptimizer {
      *     gradient shapes) or lacks a planned field
      */
     public StepResult step(ModelCapture capture) {
+        return step(capture, null);
+    }
+
+    /**
+     * {@link #step(ModelCapture)} for a data-parallel engine that collected this step's statistics
+     * elsewhere: {@code collected} is the sum of {@code estimator().collect} over the shards of the
+     * batch (additive form), used instead of collecting from {@code capture}, which then needs only
+     * the fields beyond the statistics (gradient, and loss/oracle/parameters when planned). Null
+     * collects from the capture as {@link #step(ModelCapture)} does. Ignored on steps that are not
+     * statistics steps.
+     */
+    public StepResult step(ModelCapture capture, Statistics collected) {
         Objects.requireNonNull(capture, "capture");
         checkShapes(capture);
         boolean statisticsStep = isStatisticsStep();
@@ -293,7 +305,7 @@ public final class KroneckerOptimizer {
         // memory so that a rejection or an exception from a block puts every byte back
         StateReader before = statisticsStep || isRefreshStep() ? snapshot() : null;
         try {
-            return guardedStep(capture, statisticsStep, before);
+            return guardedStep(capture, statisticsStep, before, collected);
         } catch (IllegalArgumentException | IllegalStateException e) {
             rollBack(before);
             throw e; // the capture does not fit the plan (a lacking field...): the caller's error, not a fault
@@ -315,11 +327,12 @@ public final class KroneckerOptimizer {
         }
     }
 
-    private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before) {
+    private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before,
+            Statistics collected) {
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
-                statistics = estimator.collect(capture);
+                statistics = collected != null ? collected : estimator.collect(capture);
                 if (!statistics.isFinite()) {
                     return skip("the collected curvature statistics are not finite");
                 }

@@ -1,0 +1,378 @@
+package org.kron4j.spark;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.UUID;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.kron4j.api.Statistics;
+import org.kron4j.api.capture.CaptureField;
+import org.kron4j.api.capture.LayerCapture;
+import org.kron4j.api.capture.ModelCapture;
+import org.kron4j.api.capture.StepPlan;
+import org.kron4j.api.checkpoint.AtomicFiles;
+import org.kron4j.api.checkpoint.StateReader;
+import org.kron4j.api.model.ModelSpec;
+import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.optim.StepResult;
+import org.kron4j.api.settings.OptimizerConfig;
+import org.kron4j.api.support.NdArrays;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Synchronous data-parallel training of one model with a K-FAC-family optimizer on Spark (see the
+ * package documentation for the design). The driver holds the only {@link KroneckerOptimizer} and
+ * the parameters; each step it broadcasts the parameters and the plan, every partition computes
+ * its shard's gradient, loss and (on statistics steps) statistics, the driver sums them in
+ * partition order, runs the optimizer step on the sum and applies the update. One update is
+ * computed, so every worker starts the next step from identical parameters.
+ *
+ * <p>Not thread-safe; one training loop drives it. {@link #close()} releases the cached data and
+ * the executors' engines of this job (the SparkContext stays the caller's).
+ */
+public final class SparkKfacTrainer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(SparkKfacTrainer.class);
+    static final String PARAMETER_KEY = "engine/spark/parameters/";
+    static final String ITERATION_KEY = "engine/spark/iteration";
+
+    private final JavaSparkContext sc;
+    private final JobSpec job;
+    private final KroneckerOptimizer optimizer;
+    private final ShardEngine driverEngine;
+    private final List<INDArray> parameters;
+    private final JavaRDD<ShardData> shards;
+    private final int workers;
+    private final int batchSize;
+    private final int aggregationDepth;
+    private final int checkpointEvery;
+    private final Path checkpoint;
+    private long iteration;
+    private StepTimes last;
+
+    private SparkKfacTrainer(Builder b) {
+        this.sc = b.sc;
+        OptimizerConfig config = b.config;
+        this.job = new JobSpec(UUID.randomUUID().toString(), b.model, config.spec(), b.seed, b.failFirstAttemptOf);
+        this.driverEngine = b.model.create();
+        ModelSpec spec = driverEngine.modelSpec();
+        this.optimizer = KroneckerOptimizer.builder(config).model(spec).build();
+        this.parameters = new ArrayList<>(driverEngine.parameters());
+        this.workers = b.workers > 0 ? b.workers : sc.defaultParallelism();
+        this.batchSize = b.batchSize;
+        if (batchSize < workers) {
+            throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= workers (" + workers + ")");
+        }
+        if (batchSize > b.x.rows()) {
+            throw new IllegalArgumentException("batchSize (" + batchSize + ") must be <= the number of examples ("
+                    + b.x.rows() + ")");
+        }
+        this.aggregationDepth = b.aggregationDepth;
+        this.checkpointEvery = b.checkpointEvery;
+        this.checkpoint = b.checkpoint;
+        this.shards = sc.parallelize(ShardData.split(b.x, b.y, workers), workers).cache();
+        LOG.info("Spark K-FAC trainer: {} on {} workers (master {}), batch {}, {}", b.model.describe(), workers,
+                sc.master(), batchSize, config.spec());
+    }
+
+    public static Builder builder(JavaSparkContext sc, ShardModel model, OptimizerConfig config) {
+        return new Builder(sc, model, config);
+    }
+
+    /** One synchronous step on the next global batch; returns its times, traffic and loss. */
+    public StepTimes step() {
+        return NdArrays.detached(this::stepDetached);
+    }
+
+    private StepTimes stepDetached() {
+        StepPlan plan = optimizer.plan();
+        StepOrder order = StepOrder.of(iteration, batchSize, plan, ArrayPayload.of(parameters));
+        Broadcast<StepOrder> broadcast = sc.broadcast(order);
+        Traffic traffic = new Traffic();
+        try {
+            long start = System.nanoTime();
+            ShardResult total = runStep(broadcast);
+            traffic.job(System.nanoTime() - start, total.computeNanos(), order.bytes() * workers, total.bytes());
+            if (total.examples() != batchSize) {
+                throw new IllegalStateException("the shards returned " + total.examples() + " examples, the batch has "
+                        + batchSize);
+            }
+            double loss = total.lossSum() / batchSize;
+            ModelCapture capture = driverCapture(plan, total, loss, broadcast, traffic);
+            Statistics statistics = total.statistics() == null ? null : total.statistics().toStatistics();
+            long before = System.nanoTime();
+            StepResult result = optimizer.step(capture, statistics);
+            long optimizerNanos = System.nanoTime() - before;
+            if (result.applied()) {
+                for (int l = 0; l < parameters.size(); l++) {
+                    parameters.get(l).addi(NdArrays.as(result.updates().get(l), parameters.get(l).dataType()));
+                }
+            }
+            iteration++;
+            last = new StepTimes(loss, result.applied(), result.collectedStatistics(), result.refreshed(),
+                    traffic.compute, traffic.communication, result.refreshed() ? optimizerNanos : 0,
+                    result.refreshed() ? 0 : optimizerNanos, traffic.down, traffic.up, traffic.jobs);
+            if (checkpoint != null && checkpointEvery > 0 && iteration % checkpointEvery == 0) {
+                save(checkpoint);
+            }
+            return last;
+        } finally {
+            broadcast.destroy(false);
+        }
+    }
+
+    private ShardResult runStep(Broadcast<StepOrder> broadcast) {
+        JobSpec spec = job;
+        JavaRDD<ShardResult> results = shards.mapPartitionsWithIndex(
+                (partition, data) -> ShardTasks.step(spec, broadcast.value(), partition, data), true);
+        if (aggregationDepth >= 2) {
+            return results.treeAggregate(ShardResult.EMPTY, ShardResult::plus, ShardResult::plus, aggregationDepth);
+        }
+        ShardResult total = ShardResult.EMPTY;
+        for (ShardResult r : results.collect()) { // partition order: the same sum whatever finished first
+            total = total.plus(r);
+        }
+        return total;
+    }
+
+    private OracleAnswer runOracle(Broadcast<StepOrder> broadcast, OracleRequest request, Traffic traffic) {
+        JobSpec spec = job;
+        Broadcast<OracleRequest> question = sc.broadcast(request);
+        try {
+            long start = System.nanoTime();
+            List<OracleAnswer> answers = shards.mapPartitionsWithIndex(
+                    (partition, data) -> ShardTasks.oracle(spec, broadcast.value(), question.value(), partition, data),
+                    true).collect();
+            OracleAnswer total = OracleAnswer.EMPTY;
+            long up = 0;
+            for (OracleAnswer a : answers) {
+                total = total.plus(a);
+                up += a.bytes();
+            }
+            traffic.job(System.nanoTime() - start, total.computeNanos(), request.bytes() * workers, up);
+            return total;
+        } finally {
+            question.destroy(false);
+        }
+    }
+
+    private ModelCapture driverCapture(StepPlan plan, ShardResult total, double loss, Broadcast<StepOrder> broadcast,
+            Traffic traffic) {
+        List<INDArray> sums = total.gradients();
+        List<LayerCapture> layers = new ArrayList<>(sums.size());
+        for (int l = 0; l < sums.size(); l++) {
+            LayerCapture.Builder layer = LayerCapture.builder().gradient(sums.get(l).divi(batchSize));
+            if (plan.needs(CaptureField.PARAMETERS)) {
+                layer.parameters(parameters.get(l).dup());
+            }
+            layers.add(layer.build());
+        }
+        ModelCapture capture = new ModelCapture(batchSize, layers, null, loss, null);
+        if (plan.needs(CaptureField.BATCH_ORACLE)) {
+            capture = capture.withOracle(new SparkBatchOracle(batchSize, loss,
+                    request -> runOracle(broadcast, request, traffic)));
+        }
+        return capture;
+    }
+
+    /** Accumulates one step's jobs. */
+    private static final class Traffic {
+        long compute;
+        long communication;
+        long down;
+        long up;
+        int jobs;
+
+        void job(long wallNanos, long computeNanos, long bytesDown, long bytesUp) {
+            long c = Math.min(wallNanos, computeNanos);
+            compute += c;
+            communication += wallNanos - c;
+            down += bytesDown;
+            up += bytesUp;
+            jobs++;
+        }
+    }
+
+    /** Writes the optimizer state, the parameters and the batch counter (K4JS, atomically). */
+    public void save(Path file) {
+        AtomicFiles.write(file, out -> optimizer.save(out, writer -> {
+            writer.putLong(ITERATION_KEY, iteration);
+            for (int l = 0; l < parameters.size(); l++) {
+                writer.putArray(PARAMETER_KEY + l, parameters.get(l));
+            }
+        }));
+        LOG.info("checkpoint after batch {} written to {}", iteration, file);
+    }
+
+    /** Restores a state {@link #save} wrote for the same model, variant and configuration. */
+    public void restore(Path file) {
+        try (java.io.InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16)) {
+            optimizer.restore(in, this::restoreEngine);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException("reading the checkpoint " + file + " failed", e);
+        }
+        LOG.info("resumed from {} at batch {}", file, iteration);
+    }
+
+    /** Restores from the trainer's checkpoint file when it exists; returns whether it did. */
+    public boolean resumeIfPresent() {
+        if (checkpoint != null && Files.isRegularFile(checkpoint)) {
+            restore(checkpoint);
+            return true;
+        }
+        return false;
+    }
+
+    private void restoreEngine(StateReader reader) {
+        List<INDArray> restored = new ArrayList<>(parameters.size());
+        for (int l = 0; l < parameters.size(); l++) {
+            INDArray p = reader.array(PARAMETER_KEY + l);
+            if (!java.util.Arrays.equals(p.shape(), parameters.get(l).shape())) {
+                throw new org.kron4j.api.checkpoint.CheckpointFormatException("parameters of layer " + l + " have shape "
+                        + java.util.Arrays.toString(p.shape()) + ", expected "
+                        + java.util.Arrays.toString(parameters.get(l).shape()));
+            }
+            restored.add(p);
+        }
+        long saved = reader.getLong(ITERATION_KEY);
+        for (int l = 0; l < parameters.size(); l++) {
+            parameters.get(l).assign(restored.get(l));
+        }
+        iteration = saved;
+    }
+
+    /** Copies of the current parameters, kron4j's layout. */
+    public List<INDArray> parameters() {
+        List<INDArray> out = new ArrayList<>(parameters.size());
+        parameters.forEach(p -> out.add(p.dup()));
+        return out;
+    }
+
+    /** The driver's engine with the current parameters (for evaluation on the driver). */
+    public ShardEngine evaluator() {
+        driverEngine.setParameters(parameters);
+        return driverEngine;
+    }
+
+    public KroneckerOptimizer optimizer() {
+        return optimizer;
+    }
+
+    /** Batches attempted so far (applied or skipped). */
+    public long iteration() {
+        return iteration;
+    }
+
+    public int workers() {
+        return workers;
+    }
+
+    /** The last step's times and traffic, or null before the first. */
+    public StepTimes lastStep() {
+        return last;
+    }
+
+    @Override
+    public void close() {
+        shards.unpersist(false);
+        ShardTasks.forget(job.jobId());
+    }
+
+    /** Settings of a trainer; the data, the batch size and the model are required. */
+    public static final class Builder {
+        private final JavaSparkContext sc;
+        private final ShardModel model;
+        private final OptimizerConfig config;
+        private INDArray x;
+        private INDArray y;
+        private int batchSize;
+        private int workers;
+        private long seed = 1;
+        private int aggregationDepth = 1;
+        private int checkpointEvery;
+        private Path checkpoint;
+        private int failFirstAttemptOf = -1;
+
+        private Builder(JavaSparkContext sc, ShardModel model, OptimizerConfig config) {
+            this.sc = Objects.requireNonNull(sc, "sc");
+            this.model = Objects.requireNonNull(model, "model");
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The training set (rows are examples), split into the workers' partitions. */
+        public Builder data(INDArray features, INDArray targets) {
+            this.x = Objects.requireNonNull(features, "features");
+            this.y = Objects.requireNonNull(targets, "targets");
+            return this;
+        }
+
+        /** B, the global batch size (≥ workers). */
+        public Builder batchSize(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("batchSize must be >= 1, got " + value);
+            }
+            this.batchSize = value;
+            return this;
+        }
+
+        /** N, the number of partitions (shards of every batch); default the context's parallelism. */
+        public Builder workers(int value) {
+            if (value < 1) {
+                throw new IllegalArgumentException("workers must be >= 1, got " + value);
+            }
+            this.workers = value;
+            return this;
+        }
+
+        /** The seed of the MC Fisher sampling (per shard and step). */
+        public Builder seed(long value) {
+            this.seed = value;
+            return this;
+        }
+
+        /**
+         * 1 (default): the driver collects the partitions' results and sums them in partition
+         * order, the same bits whatever finished first. ≥ 2: Spark's treeAggregate with that depth
+         * (fewer results reach the driver when there are many partitions; the order of the sums,
+         * and so the last bits, may then vary between runs).
+         */
+        public Builder aggregationDepth(int value) {
+            if (value < 1 || value > 8) {
+                throw new IllegalArgumentException("aggregationDepth must be in [1, 8], got " + value);
+            }
+            this.aggregationDepth = value;
+            return this;
+        }
+
+        /** Writes a checkpoint to {@code file} after every {@code every} batches (0: never). */
+        public Builder checkpoint(Path file, int every) {
+            if (every < 0) {
+                throw new IllegalArgumentException("checkpoint interval must be >= 0, got " + every);
+            }
+            this.checkpoint = Objects.requireNonNull(file, "file");
+            this.checkpointEvery = every;
+            return this;
+        }
+
+        /** Test hook: the first attempt of this partition's task throws, every job. */
+        Builder failFirstAttemptOf(int partition) {
+            this.failFirstAttemptOf = partition;
+            return this;
+        }
+
+        public SparkKfacTrainer build() {
+            if (x == null) {
+                throw new IllegalStateException("a trainer needs data: call data(features, targets)");
+            }
+            if (batchSize == 0) {
+                throw new IllegalStateException("a trainer needs a batch size: call batchSize(B)");
+            }
+            return new SparkKfacTrainer(this);
+        }
+    }
+}
