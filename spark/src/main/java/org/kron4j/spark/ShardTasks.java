@@ -1,11 +1,13 @@
 package org.kron4j.spark;
 
+import java.io.ByteArrayInputStream;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.spark.TaskContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.kron4j.api.CurvatureEstimator;
 import org.kron4j.api.capture.BatchOracle;
 import org.kron4j.api.capture.ModelCapture;
@@ -32,16 +34,45 @@ final class ShardTasks {
     private ShardTasks() {
     }
 
-    /** A cached engine with the variant's estimator (used only for its pure {@code collect}). */
-    record Worker(ShardEngine engine, CurvatureEstimator collector) {
+    /**
+     * A cached engine with an optimizer of the job's configuration, used only for its estimator's
+     * pure {@code collect}, and the version of the driver's optimizer state it holds. Some variants
+     * collect in the basis of their last refresh (EKFAC projects per-example gradients onto the
+     * factors' eigenvectors), so after each refresh the driver's state is shipped and restored here.
+     */
+    static final class Worker {
+        final ShardEngine engine;
+        final KroneckerOptimizer optimizer;
+        long stateVersion;
+
+        Worker(ShardEngine engine, KroneckerOptimizer optimizer) {
+            this.engine = engine;
+            this.optimizer = optimizer;
+        }
+
+        ShardEngine engine() {
+            return engine;
+        }
+
+        CurvatureEstimator collector() {
+            return optimizer.estimator();
+        }
+
+        /** Brings the estimator to the driver's state of {@code version} (no-op when it is there). */
+        synchronized void sync(long version, Broadcast<byte[]> state) {
+            if (version != stateVersion) {
+                optimizer.restore(new ByteArrayInputStream(state.value()));
+                stateVersion = version;
+            }
+        }
     }
 
     static Worker worker(JobSpec job, int partition) {
         return WORKERS.computeIfAbsent(job.jobId() + "/" + partition, key -> NdArrays.detached(() -> {
             ShardEngine engine = job.model().create();
-            CurvatureEstimator collector = KroneckerOptimizer.builder(OptimizerConfig.parse(job.configSpec()))
-                    .model(engine.modelSpec()).build().estimator();
-            return new Worker(engine, collector);
+            KroneckerOptimizer optimizer = KroneckerOptimizer.builder(OptimizerConfig.parse(job.configSpec()))
+                    .model(engine.modelSpec()).build();
+            return new Worker(engine, optimizer);
         }));
     }
 
@@ -51,17 +82,19 @@ final class ShardTasks {
     }
 
     /** One step's work on one partition. */
-    static Iterator<ShardResult> step(JobSpec job, StepOrder order, int partition, Iterator<ShardData> data) {
+    static Iterator<ShardResult> step(JobSpec job, StepOrder order, Broadcast<byte[]> state, int partition,
+            Iterator<ShardData> data) {
         ShardResult result = ShardResult.EMPTY;
         while (data.hasNext()) {
             ShardData shard = data.next();
-            result = result.plus(NdArrays.detached(() -> stepOn(job, order, partition, shard)));
+            result = result.plus(NdArrays.detached(() -> stepOn(job, order, state, partition, shard)));
         }
         injectFault(job, partition);
         return List.of(result).iterator();
     }
 
-    private static ShardResult stepOn(JobSpec job, StepOrder order, int partition, ShardData shard) {
+    private static ShardResult stepOn(JobSpec job, StepOrder order, Broadcast<byte[]> state, int partition,
+            ShardData shard) {
         long start = System.nanoTime();
         INDArray[] xy = shard.batch(order.step(), order.batchSize());
         if (xy == null) {
@@ -86,8 +119,11 @@ final class ShardTasks {
         for (int l = 0; l < capture.layers().size(); l++) {
             gradients.add(ArrayPayload.of(capture.layer(l).gradient().mul(rows)));
         }
-        StatisticsPayload statistics = plan.collectsStatistics()
-                ? StatisticsPayload.of(worker.collector().collect(capture)) : null;
+        StatisticsPayload statistics = null;
+        if (plan.collectsStatistics()) {
+            worker.sync(order.stateVersion(), state);
+            statistics = StatisticsPayload.of(worker.collector().collect(capture));
+        }
         long nanos = System.nanoTime() - start;
         return new ShardResult(rows, rows * capture.batchLoss(), gradients, statistics, nanos, nanos);
     }

@@ -54,6 +54,10 @@ public final class SparkKfacTrainer implements AutoCloseable {
     private final Path checkpoint;
     private long iteration;
     private StepTimes last;
+    /** The driver's optimizer state as the tasks' collectors need it, and its version (see ShardTasks.Worker). */
+    private Broadcast<byte[]> state;
+    private long stateVersion;
+    private boolean stateShipped = true;
 
     private SparkKfacTrainer(Builder b) {
         this.sc = b.sc;
@@ -91,13 +95,24 @@ public final class SparkKfacTrainer implements AutoCloseable {
 
     private StepTimes stepDetached() {
         StepPlan plan = optimizer.plan();
-        StepOrder order = StepOrder.of(iteration, batchSize, plan, ArrayPayload.of(parameters));
+        long stateBytes = 0;
+        if (plan.collectsStatistics() && !stateShipped) {
+            byte[] bytes = optimizer.stateBytes();
+            if (state != null) {
+                state.destroy(false);
+            }
+            state = sc.broadcast(bytes);
+            stateShipped = true;
+            stateBytes = (long) bytes.length * workers;
+        }
+        StepOrder order = StepOrder.of(iteration, batchSize, plan, ArrayPayload.of(parameters), stateVersion);
         Broadcast<StepOrder> broadcast = sc.broadcast(order);
         Traffic traffic = new Traffic();
         try {
             long start = System.nanoTime();
             ShardResult total = runStep(broadcast);
-            traffic.job(System.nanoTime() - start, total.computeNanos(), order.bytes() * workers, total.bytes());
+            traffic.job(System.nanoTime() - start, total.computeNanos(), order.bytes() * workers + stateBytes,
+                    total.bytes());
             if (total.examples() != batchSize) {
                 throw new IllegalStateException("the shards returned " + total.examples() + " examples, the batch has "
                         + batchSize);
@@ -114,6 +129,9 @@ public final class SparkKfacTrainer implements AutoCloseable {
                 }
             }
             iteration++;
+            if (result.refreshed()) {
+                stateChanged();
+            }
             last = new StepTimes(loss, result.applied(), result.collectedStatistics(), result.refreshed(),
                     traffic.compute, traffic.communication, result.refreshed() ? optimizerNanos : 0,
                     result.refreshed() ? 0 : optimizerNanos, traffic.down, traffic.up, traffic.jobs);
@@ -126,10 +144,17 @@ public final class SparkKfacTrainer implements AutoCloseable {
         }
     }
 
+    /** The collectors' basis changed (a refresh or a restore): ship the state before the next statistics. */
+    private void stateChanged() {
+        stateVersion++;
+        stateShipped = false;
+    }
+
     private ShardResult runStep(Broadcast<StepOrder> broadcast) {
         JobSpec spec = job;
+        Broadcast<byte[]> shipped = state;
         JavaRDD<ShardResult> results = shards.mapPartitionsWithIndex(
-                (partition, data) -> ShardTasks.step(spec, broadcast.value(), partition, data), true);
+                (partition, data) -> ShardTasks.step(spec, broadcast.value(), shipped, partition, data), true);
         if (aggregationDepth >= 2) {
             return results.treeAggregate(ShardResult.EMPTY, ShardResult::plus, ShardResult::plus, aggregationDepth);
         }
@@ -244,6 +269,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
             parameters.get(l).assign(restored.get(l));
         }
         iteration = saved;
+        stateChanged();
     }
 
     /** Copies of the current parameters, kron4j's layout. */
@@ -279,6 +305,9 @@ public final class SparkKfacTrainer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (state != null) {
+            state.destroy(false);
+        }
         shards.unpersist(false);
         ShardTasks.forget(job.jobId());
     }

@@ -18,14 +18,17 @@ import org.kron4j.api.capture.TargetSource;
  * @param fields     the plan's capture fields, by name
  * @param targets    the plan's target source, by name
  * @param parameters one array per layer
+ * @param stateVersion the version of the driver's optimizer state the statistics must be collected
+ *                   with (bumped at every refresh and restore; 0 is a fresh optimizer's)
  */
-record StepOrder(long step, int batchSize, Set<String> fields, String targets, List<ArrayPayload> parameters)
+record StepOrder(long step, int batchSize, Set<String> fields, String targets, List<ArrayPayload> parameters,
+        long stateVersion)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    static StepOrder of(long step, int batchSize, StepPlan plan, List<ArrayPayload> parameters) {
+    static StepOrder of(long step, int batchSize, StepPlan plan, List<ArrayPayload> parameters, long stateVersion) {
         return new StepOrder(step, batchSize, plan.fields().stream().map(Enum::name).collect(Collectors.toSet()),
-                plan.targets().name(), parameters);
+                plan.targets().name(), parameters, stateVersion);
     }
 
     /**
