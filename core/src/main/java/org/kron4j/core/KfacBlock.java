@@ -10,6 +10,9 @@ import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.DampingMode;
+import org.kron4j.api.refresh.RefreshJob;
+import org.kron4j.api.refresh.RefreshResult;
+import org.kron4j.api.store.FactorDecomposition;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -100,17 +103,36 @@ public final class KfacBlock implements CurvatureBlock {
         factors.absorb(statistics);
     }
 
+    /** {@code install(prepareRefresh(damping).compute())}. */
     @Override
     public void refresh(double damping) {
+        install(prepareRefresh(damping).compute());
+    }
+
+    /**
+     * Snapshots A and G: factored, for (A + π√λ I)⁻¹ and (G + √λ/π I)⁻¹ with π from the current
+     * averages; eigen, for their eigendecompositions. See {@link KroneckerRefreshJob}.
+     */
+    @Override
+    public RefreshJob prepareRefresh(double damping) {
+        String name = layer().name();
         if (mode == DampingMode.FACTORED) {
             double pi = factors.pi();
             double root = Math.sqrt(damping);
-            factors.input().refreshInverse(pi * root);
-            factors.output().refreshInverse(root / pi);
-            refreshDamping = damping;
-        } else {
-            factors.input().refreshEigen();
-            factors.output().refreshEigen();
+            return KroneckerRefreshJob.inverses(name, factors.input().snapshot(), pi * root,
+                    factors.output().snapshot(), root / pi, damping, factors.linearAlgebra());
+        }
+        return KroneckerRefreshJob.eigen(name, factors.input().snapshot(), factors.output().snapshot(), damping,
+                factors.linearAlgebra());
+    }
+
+    /** Swaps in A's and G's decompositions (each keeps its last good one when its own failed). */
+    @Override
+    public void install(RefreshResult result) {
+        factors.input().install(FactorDecomposition.readFrom(result, KroneckerFactors.INPUT + "."));
+        factors.output().install(FactorDecomposition.readFrom(result, KroneckerFactors.OUTPUT + "."));
+        if (mode == DampingMode.FACTORED) {
+            refreshDamping = result.scalar(RefreshResult.DAMPING);
         }
     }
 

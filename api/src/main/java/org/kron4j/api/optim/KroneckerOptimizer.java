@@ -49,6 +49,7 @@ import org.kron4j.api.optim.transform.TransformChain;
 import org.kron4j.api.optim.transform.UpdateChainFactory;
 import org.kron4j.api.optim.transform.UpdateContext;
 import org.kron4j.api.optim.transform.UpdateTransform;
+import org.kron4j.api.refresh.RefreshJob;
 import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -343,7 +344,7 @@ public final class KroneckerOptimizer {
             }
             boolean refreshStep = isRefreshStep();
             if (refreshStep) {
-                estimator.refresh(damping + dampingOffset);
+                estimator.install(RefreshJob.computeAll(estimator.prepareRefresh(damping + dampingOffset)));
             }
             List<INDArray> gradients = new ArrayList<>(model.size());
             for (int i = 0; i < model.size(); i++) {
