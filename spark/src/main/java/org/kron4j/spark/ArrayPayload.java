@@ -13,22 +13,25 @@ import org.nd4j.linalg.factory.Nd4j;
  * serialization does not carry usefully; this payload is what Spark's task transport serializes.
  * Never used for checkpoints (those are K4JS states).
  *
- * @param shape   the array's shape (row-major values)
+ * @param shape   the array's shape
+ * @param order   the array's ordering ('c' or 'f'), kept so that the receiver's array is laid out
+ *                as the sender's (kernels may round differently for another layout)
  * @param doubles the values of a float64 array, else null
  * @param floats  the values of any other array, as float, else null
  */
-public record ArrayPayload(long[] shape, double[] doubles, float[] floats) implements Serializable {
+public record ArrayPayload(long[] shape, char order, double[] doubles, float[] floats) implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    /** A copy of the array's values in row-major order (float64 stays float64; the rest travel as float). */
+    /** A copy of the array's values in its own ordering (float64 stays float64; the rest travel as float). */
     public static ArrayPayload of(INDArray array) {
-        INDArray c = array.dup('c');
+        char order = array.ordering();
+        INDArray c = array.dup(order);
         long[] shape = c.shape();
         if (c.dataType() == DataType.DOUBLE) {
-            return new ArrayPayload(shape, c.data().asDouble(), null);
+            return new ArrayPayload(shape, order, c.data().asDouble(), null);
         }
         INDArray f = c.dataType() == DataType.FLOAT ? c : c.castTo(DataType.FLOAT);
-        return new ArrayPayload(shape, null, f.data().asFloat());
+        return new ArrayPayload(shape, order, null, f.data().asFloat());
     }
 
     public static List<ArrayPayload> of(List<INDArray> arrays) {
@@ -39,7 +42,7 @@ public record ArrayPayload(long[] shape, double[] doubles, float[] floats) imple
 
     /** A fresh array (outside any workspace when the caller runs detached). */
     public INDArray toArray() {
-        return doubles != null ? Nd4j.create(doubles, shape, 'c') : Nd4j.create(floats, shape, 'c');
+        return doubles != null ? Nd4j.create(doubles, shape, order) : Nd4j.create(floats, shape, order);
     }
 
     public static List<INDArray> toArrays(List<ArrayPayload> payloads) {

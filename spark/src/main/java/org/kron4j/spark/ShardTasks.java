@@ -176,6 +176,37 @@ final class ShardTasks {
         return new OracleAnswer(answer.examples(), answer.values(), answer.vector(), System.nanoTime() - start);
     }
 
+    /**
+     * A refresh step's decompositions of the blocks this partition owns: the collector optimizer is
+     * brought to the driver's state of the step (statistics absorbed), and each owned block's job
+     * is prepared from it and computed here, exactly as the driver would have.
+     */
+    static Iterator<RefreshPayload> refresh(JobSpec job, Broadcast<byte[]> state, long version, int[] owners,
+            double damping, int partition, Iterator<ShardData> data) {
+        while (data.hasNext()) {
+            data.next(); // the partition's data is not needed; Spark schedules the task by it
+        }
+        List<RefreshPayload> out = new ArrayList<>();
+        boolean owns = false;
+        for (int owner : owners) {
+            owns |= owner == partition;
+        }
+        if (owns) {
+            NdArrays.detached(() -> {
+                Worker worker = worker(job, partition);
+                worker.sync(version, state);
+                List<org.kron4j.api.CurvatureBlock> blocks = worker.collector().blocks();
+                for (int i = 0; i < owners.length; i++) {
+                    if (owners[i] == partition) {
+                        out.add(RefreshPayload.of(i, blocks.get(i).prepareRefresh(damping).compute()));
+                    }
+                }
+            });
+        }
+        injectFault(job, partition);
+        return out.iterator();
+    }
+
     /** The MC Fisher sampling seed of one shard at one step (distinct per shard and step). */
     static long samplingSeed(long seed, long step, int shard) {
         long h = seed * 0x9E3779B97F4A7C15L + step * 0xBF58476D1CE4E5B9L + shard * 0x94D049BB133111EBL;

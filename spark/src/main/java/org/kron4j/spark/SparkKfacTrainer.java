@@ -48,6 +48,10 @@ public final class SparkKfacTrainer implements AutoCloseable {
     private final List<INDArray> parameters;
     private final JavaRDD<ShardData> shards;
     private final int workers;
+    private final int refreshWorkers;
+    private final DecompositionPlan plan;
+    /** The jobs of the step in progress (the refresh runner adds its own to them). */
+    private Traffic traffic;
     private final int batchSize;
     private final int aggregationDepth;
     private final int checkpointEvery;
@@ -65,9 +69,19 @@ public final class SparkKfacTrainer implements AutoCloseable {
         this.job = new JobSpec(UUID.randomUUID().toString(), b.model, config.spec(), b.seed, b.failFirstAttemptOf);
         this.driverEngine = b.model.create();
         ModelSpec spec = driverEngine.modelSpec();
-        this.optimizer = KroneckerOptimizer.builder(config).model(spec).build();
+        this.refreshWorkers = b.refreshWorkers;
+        KroneckerOptimizer.Builder optimizerBuilder = KroneckerOptimizer.builder(config).model(spec);
+        if (refreshWorkers > 0) {
+            optimizerBuilder.refreshRunner(this::refreshOnWorkers);
+        }
+        this.optimizer = optimizerBuilder.build();
         this.parameters = new ArrayList<>(driverEngine.parameters());
         this.workers = b.workers > 0 ? b.workers : sc.defaultParallelism();
+        if (refreshWorkers > workers) {
+            throw new IllegalArgumentException("refreshWorkers (" + refreshWorkers + ") must be <= workers (" + workers
+                    + ")");
+        }
+        this.plan = refreshWorkers > 0 ? DecompositionPlan.of(spec, refreshWorkers) : null;
         this.batchSize = b.batchSize;
         if (batchSize < workers) {
             throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= workers (" + workers + ")");
@@ -107,7 +121,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
         }
         StepOrder order = StepOrder.of(iteration, batchSize, plan, ArrayPayload.of(parameters), stateVersion);
         Broadcast<StepOrder> broadcast = sc.broadcast(order);
-        Traffic traffic = new Traffic();
+        traffic = new Traffic();
         try {
             long start = System.nanoTime();
             ShardResult total = runStep(broadcast);
@@ -132,9 +146,11 @@ public final class SparkKfacTrainer implements AutoCloseable {
             if (result.refreshed()) {
                 stateChanged();
             }
+            long decomposition = !result.refreshed() ? 0
+                    : traffic.refreshNanos > 0 ? traffic.refreshNanos : optimizerNanos;
             last = new StepTimes(loss, result.applied(), result.collectedStatistics(), result.refreshed(),
-                    traffic.compute, traffic.communication, result.refreshed() ? optimizerNanos : 0,
-                    result.refreshed() ? 0 : optimizerNanos, traffic.down, traffic.up, traffic.jobs);
+                    traffic.compute, traffic.communication, decomposition, Math.max(0, optimizerNanos - decomposition),
+                    traffic.down, traffic.up, traffic.jobs);
             if (checkpoint != null && checkpointEvery > 0 && iteration % checkpointEvery == 0) {
                 save(checkpoint);
             }
@@ -142,6 +158,48 @@ public final class SparkKfacTrainer implements AutoCloseable {
         } finally {
             broadcast.destroy(false);
         }
+    }
+
+    /**
+     * The refresh runner of layer-sharded decompositions: ships the driver's state of this step
+     * (statistics absorbed) to the decomposition workers, each prepares and computes the jobs of the
+     * blocks the {@link DecompositionPlan} gives it, and the results come back in block order.
+     */
+    private List<org.kron4j.api.refresh.RefreshResult> refreshOnWorkers(List<org.kron4j.api.refresh.RefreshJob> jobs,
+            double damping) {
+        long start = System.nanoTime();
+        byte[] bytes = optimizer.stateBytes();
+        if (state != null) {
+            state.destroy(false);
+        }
+        state = sc.broadcast(bytes);
+        stateVersion++;
+        stateShipped = true; // the tasks get this state now; the step's refresh bumps the version again
+        Broadcast<byte[]> shipped = state;
+        long version = stateVersion;
+        int[] owners = plan.owners();
+        JobSpec spec = job;
+        List<RefreshPayload> parts = shards.mapPartitionsWithIndex(
+                (partition, data) -> ShardTasks.refresh(spec, shipped, version, owners, damping, partition, data), true)
+                .collect();
+        org.kron4j.api.refresh.RefreshResult[] results = new org.kron4j.api.refresh.RefreshResult[jobs.size()];
+        long up = 0;
+        for (RefreshPayload part : parts) {
+            results[part.block()] = part.toResult();
+            up += part.bytes();
+        }
+        for (int i = 0; i < results.length; i++) {
+            if (results[i] == null) {
+                throw new IllegalStateException("no worker returned the decomposition of block " + i);
+            }
+        }
+        if (traffic != null) {
+            traffic.refreshNanos += System.nanoTime() - start;
+            traffic.down += (long) bytes.length * refreshWorkers;
+            traffic.up += up;
+            traffic.jobs++;
+        }
+        return List.of(results);
     }
 
     /** The collectors' basis changed (a refresh or a restore): ship the state before the next statistics. */
@@ -212,6 +270,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
         long down;
         long up;
         int jobs;
+        long refreshNanos;
 
         void job(long wallNanos, long computeNanos, long bytesDown, long bytesUp) {
             long c = Math.min(wallNanos, computeNanos);
@@ -326,6 +385,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
         private int checkpointEvery;
         private Path checkpoint;
         private int failFirstAttemptOf = -1;
+        private int refreshWorkers;
 
         private Builder(JavaSparkContext sc, ShardModel model, OptimizerConfig config) {
             this.sc = Objects.requireNonNull(sc, "sc");
@@ -385,6 +445,21 @@ public final class SparkKfacTrainer implements AutoCloseable {
             }
             this.checkpoint = Objects.requireNonNull(file, "file");
             this.checkpointEvery = every;
+            return this;
+        }
+
+        /**
+         * Layer-sharded decompositions: at refresh steps the blocks' decompositions are computed by
+         * {@code value} of the workers, assigned by {@link DecompositionPlan} (balanced Σ n³), and
+         * sent to the driver; 0 (default) computes every decomposition on the driver, where the
+         * update is computed (nothing moves). See the package documentation for how this maps to
+         * KAISA's grad-worker fraction.
+         */
+        public Builder refreshWorkers(int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("refreshWorkers must be >= 0, got " + value);
+            }
+            this.refreshWorkers = value;
             return this;
         }
 

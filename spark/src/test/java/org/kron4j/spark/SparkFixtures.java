@@ -69,7 +69,9 @@ final class SparkFixtures {
     static Run distributed(SparkKfacTrainer trainer, int steps) {
         Run run = new Run();
         for (int t = 0; t < steps; t++) {
-            run.losses.add(trainer.step().loss());
+            StepTimes times = trainer.step();
+            run.times.add(times);
+            run.losses.add(times.loss());
             run.parameters.add(trainer.parameters());
         }
         return run;
@@ -79,5 +81,6 @@ final class SparkFixtures {
     static final class Run {
         final List<Double> losses = new ArrayList<>();
         final List<List<INDArray>> parameters = new ArrayList<>();
+        final List<StepTimes> times = new ArrayList<>();
     }
 }

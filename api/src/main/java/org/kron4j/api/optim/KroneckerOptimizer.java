@@ -124,6 +124,7 @@ public final class KroneckerOptimizer {
     private final FactorStore store;
     private final CurvatureEstimator estimator;
     private final TransformChain chain;
+    private final RefreshRunner refreshRunner;
     private final int tCov;
     private final int tInv;
     private final TargetSource targets;
@@ -137,7 +138,8 @@ public final class KroneckerOptimizer {
     private final double dampingOffset;
 
     private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
-            UpdateChainFactory chainFactory) {
+            UpdateChainFactory chainFactory, RefreshRunner refreshRunner) {
+        this.refreshRunner = refreshRunner;
         this.config = config;
         this.variant = config.variant();
         this.model = model;
@@ -344,7 +346,8 @@ public final class KroneckerOptimizer {
             }
             boolean refreshStep = isRefreshStep();
             if (refreshStep) {
-                estimator.install(RefreshJob.computeAll(estimator.prepareRefresh(damping + dampingOffset)));
+                double refreshDamping = damping + dampingOffset;
+                estimator.install(refreshRunner.run(estimator.prepareRefresh(refreshDamping), refreshDamping));
             }
             List<INDArray> gradients = new ArrayList<>(model.size());
             for (int i = 0; i < model.size(); i++) {
@@ -607,6 +610,19 @@ public final class KroneckerOptimizer {
     }
 
     /**
+     * Computes the jobs of one refresh step ({@link CurvatureEstimator#prepareRefresh}, one per block
+     * in model order) and returns their results in the same order, for
+     * {@link CurvatureEstimator#install}. Called on the training thread inside {@link #step}, after
+     * the step's statistics were absorbed; the optimizer's state ({@link #stateBytes}) is then the
+     * one the jobs were prepared from, so a runner may also rebuild a block's job elsewhere from that
+     * state and {@code damping} ({@code blocks().get(i).prepareRefresh(damping)}), bit for bit.
+     */
+    @FunctionalInterface
+    public interface RefreshRunner {
+        java.util.List<org.kron4j.api.refresh.RefreshResult> run(List<RefreshJob> jobs, double damping);
+    }
+
+    /**
      * Builds an optimizer: the variant or a whole {@link OptimizerConfig}, the model, then typed
      * settings (each validated as it is set: out of range → {@link IllegalArgumentException}
      * naming the setting and its range; a setting that does not apply to the variant →
@@ -618,6 +634,7 @@ public final class KroneckerOptimizer {
         private ModelSpec model;
         private SymmetricLinearAlgebra linearAlgebra;
         private UpdateChainFactory chainFactory;
+        private RefreshRunner refreshRunner;
 
         private Builder(CurvatureApproximation variant) {
             this.settings = OptimizerConfig.builder(variant);
@@ -697,6 +714,19 @@ public final class KroneckerOptimizer {
         }
 
         /**
+         * Where a refresh step's decomposition jobs run; by default one after the other on the
+         * training thread ({@link RefreshJob#computeAll}). A distributed engine computes them on its
+         * workers (see {@link RefreshRunner}).
+         */
+        public Builder refreshRunner(RefreshRunner runner) {
+            if (this.refreshRunner != null) {
+                throw new IllegalStateException("refreshRunner was already set");
+            }
+            this.refreshRunner = Objects.requireNonNull(runner, "runner");
+            return this;
+        }
+
+        /**
          * @throws IllegalStateException when no model was given
          * @throws org.kron4j.api.UnsupportedModelException when the variant cannot handle the model
          */
@@ -706,7 +736,8 @@ public final class KroneckerOptimizer {
             }
             SymmetricLinearAlgebra kernels = linearAlgebra != null ? linearAlgebra : LinearAlgebras.forCurrentBackend();
             UpdateChainFactory chains = chainFactory != null ? chainFactory : KroneckerOptimizer::defaultChain;
-            return new KroneckerOptimizer(settings.build(), model, kernels, chains);
+            RefreshRunner runner = refreshRunner != null ? refreshRunner : (jobs, damping) -> RefreshJob.computeAll(jobs);
+            return new KroneckerOptimizer(settings.build(), model, kernels, chains, runner);
         }
     }
 }
