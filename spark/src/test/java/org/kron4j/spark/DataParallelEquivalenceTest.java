@@ -67,6 +67,25 @@ class DataParallelEquivalenceTest {
         assertThat(expected.losses.get(STEPS - 1)).isLessThan(0.9 * expected.losses.get(0));
     }
 
+    /** The same on a DL4J MultiLayerNetwork (float64) through the DL4J step engine, fixed and adaptive K-FAC. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+        "kfac:targets=empirical,adaptiveStep=false,adaptiveDamping=false,damping=1e-2,learningRate=0.2,momentum=0.5,tCov=2,tInv=5,storagePrecision=double",
+        "kfac:targets=empirical,damping=1e-2,tCov=2,tInv=5,storagePrecision=double"})
+    void dl4jTwoWorkersMatchOneProcess(String spec) {
+        INDArray[] data = SparkFixtures.data();
+        OptimizerConfig config = OptimizerConfig.parse(spec);
+        Dl4jShardModel model = Dl4jShardModel.of(SparkFixtures.dl4jNetwork(), config);
+        SparkFixtures.Run expected = SparkFixtures.oneProcess(model, spec, data[0], data[1], STEPS);
+        SparkFixtures.Run actual;
+        try (SparkKfacTrainer trainer = SparkKfacTrainer.builder(sc, model, config).data(data[0], data[1])
+                .batchSize(SparkFixtures.BATCH).workers(2).build()) {
+            actual = SparkFixtures.distributed(trainer, STEPS);
+        }
+        assertClose(actual, expected);
+        assertThat(expected.losses.get(STEPS - 1)).isLessThan(0.9 * expected.losses.get(0));
+    }
+
     static void assertClose(SparkFixtures.Run actual, SparkFixtures.Run expected) {
         assertThat(actual.losses).hasSameSizeAs(expected.losses);
         for (int t = 0; t < expected.losses.size(); t++) {

@@ -66,6 +66,48 @@ final class SparkFixtures {
         return run;
     }
 
+    /** A small DL4J network of the same shape as MODEL (float64, so the derived tolerance applies). */
+    static org.deeplearning4j.nn.conf.MultiLayerConfiguration dl4jNetwork() {
+        return new org.deeplearning4j.nn.conf.NeuralNetConfiguration.Builder().seed(7).dataType(DataType.DOUBLE)
+                .updater(new org.nd4j.linalg.learning.config.NoOp())
+                .weightInit(org.deeplearning4j.nn.weights.WeightInit.XAVIER).list()
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(6).nOut(10)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.DenseLayer.Builder().nIn(10).nOut(8)
+                        .activation(org.nd4j.linalg.activations.Activation.TANH).build())
+                .layer(new org.deeplearning4j.nn.conf.layers.OutputLayer.Builder(
+                        org.nd4j.linalg.lossfunctions.LossFunctions.LossFunction.MCXENT).nIn(8).nOut(4)
+                        .activation(org.nd4j.linalg.activations.Activation.SOFTMAX).build())
+                .build();
+    }
+
+    /** The one-process run of any shard model: the plain driver loop on the whole batch through its engine. */
+    static Run oneProcess(ShardModel model, String spec, INDArray x, INDArray y, int steps) {
+        ShardEngine engine = model.create();
+        KroneckerOptimizer optimizer = KroneckerOptimizer.builder(OptimizerConfig.parse(spec))
+                .model(engine.modelSpec()).build();
+        List<INDArray> parameters = engine.parameters();
+        Run run = new Run();
+        for (int t = 0; t < steps; t++) {
+            int[] rows = ShardData.window(t, BATCH, EXAMPLES);
+            INDArray xb = x.getRows(rows);
+            INDArray yb = y.getRows(rows);
+            double loss = engine.loss(xb, yb);
+            StepResult result = optimizer.step(engine.capture(xb, yb, optimizer.plan(), null));
+            if (result.applied()) {
+                for (int l = 0; l < parameters.size(); l++) {
+                    parameters.get(l).addi(result.updates().get(l));
+                }
+                engine.setParameters(parameters);
+            }
+            run.losses.add(loss);
+            List<INDArray> copies = new ArrayList<>();
+            parameters.forEach(p -> copies.add(p.dup()));
+            run.parameters.add(copies);
+        }
+        return run;
+    }
+
     static Run distributed(SparkKfacTrainer trainer, int steps) {
         Run run = new Run();
         for (int t = 0; t < steps; t++) {
