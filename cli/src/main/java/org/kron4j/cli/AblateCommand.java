@@ -12,6 +12,7 @@ import org.kron4j.cli.data.TrainingData;
 import org.kron4j.cli.engine.Dl4jEngine;
 import org.kron4j.cli.engine.ModelShape;
 import org.kron4j.cli.engine.ReferenceEngine;
+import org.kron4j.cli.engine.SparkEngine;
 import org.kron4j.cli.ablation.BatchSchedule;
 import org.kron4j.cli.ablation.Study;
 import org.kron4j.cli.report.DampingPlot;
@@ -143,9 +144,20 @@ public final class AblateCommand implements Callable<Integer> {
     private String activation;
 
     @Option(names = "--engine", paramLabel = "NAME",
-            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j) or reference "
-                    + "(kron4j's ReferenceMlp from kron4j-reference; 'testkit', its former name, is accepted).")
+            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j), reference "
+                    + "(kron4j's ReferenceMlp from kron4j-reference; 'testkit', its former name, is accepted) or spark "
+                    + "(data-parallel on Apache Spark, --workers N).")
     private String engine;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "With --engine spark: partitions of every batch (default 2); the master is local[N] unless "
+                    + "--spark-master is given.")
+    private Integer workers;
+
+    @Option(names = "--spark-master", paramLabel = "URL",
+            description = "With --engine spark: a Spark master URL (spark://host:7077, yarn...) instead of local[N]; "
+                    + "see spark/README.md.")
+    private String sparkMaster;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "Native threads of ND4J's kernels (default " + AblationConfig.DEFAULT_THREADS + ": steady "
@@ -173,8 +185,11 @@ public final class AblateCommand implements Callable<Integer> {
                     config.splitSeed(), config.evalExamples());
             ModelShape shape = ModelShape.resolve(config.model(), config.activation(), trainingData.features(),
                     trainingData.classes(), config.data());
-            TrainingEngine trainingEngine = config.engine().equals("dl4j") ? new Dl4jEngine(registry)
-                    : new ReferenceEngine(registry);
+            TrainingEngine trainingEngine = switch (config.engine()) {
+                case "dl4j" -> new Dl4jEngine(registry);
+                case SparkEngine.NAME -> new SparkEngine(registry, workers != null ? workers : 2, sparkMaster);
+                default -> new ReferenceEngine(registry);
+            };
             NativeThreads.set(config.threads());
             AblationRunner runner = new AblationRunner(config, shape, trainingData, trainingEngine);
             long start = System.nanoTime();

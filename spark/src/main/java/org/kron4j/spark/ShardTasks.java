@@ -96,7 +96,7 @@ final class ShardTasks {
     private static ShardResult stepOn(JobSpec job, StepOrder order, Broadcast<byte[]> state, int partition,
             ShardData shard) {
         long start = System.nanoTime();
-        INDArray[] xy = shard.batch(order.step(), order.batchSize());
+        INDArray[] xy = shard.batch(order.window(), order.batchSize());
         if (xy == null) {
             return ShardResult.EMPTY;
         }
@@ -143,7 +143,7 @@ final class ShardTasks {
     private static OracleAnswer oracleOn(JobSpec job, StepOrder order, OracleRequest request, int partition,
             ShardData shard) {
         long start = System.nanoTime();
-        INDArray[] xy = shard.batch(order.step(), order.batchSize());
+        INDArray[] xy = shard.batch(order.window(), order.batchSize());
         if (xy == null) {
             return OracleAnswer.EMPTY;
         }

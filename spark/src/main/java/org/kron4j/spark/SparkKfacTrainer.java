@@ -46,7 +46,10 @@ public final class SparkKfacTrainer implements AutoCloseable {
     private final KroneckerOptimizer optimizer;
     private final ShardEngine driverEngine;
     private final List<INDArray> parameters;
-    private final JavaRDD<ShardData> shards;
+    /** The resident training set (null when the caller hands every batch to {@link #step(INDArray, INDArray)}). */
+    private final JavaRDD<ShardData> resident;
+    /** The data of the step in progress: the resident set, or the partitions of the caller's batch. */
+    private JavaRDD<ShardData> shards;
     private final int workers;
     private final int refreshWorkers;
     private final DecompositionPlan plan;
@@ -58,6 +61,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
     private final Path checkpoint;
     private long iteration;
     private StepTimes last;
+    private StepResult lastResult;
     /** The driver's optimizer state as the tasks' collectors need it, and its version (see ShardTasks.Worker). */
     private Broadcast<byte[]> state;
     private long stateVersion;
@@ -83,17 +87,17 @@ public final class SparkKfacTrainer implements AutoCloseable {
         }
         this.plan = refreshWorkers > 0 ? DecompositionPlan.of(spec, refreshWorkers) : null;
         this.batchSize = b.batchSize;
-        if (batchSize < workers) {
+        if (b.x != null && batchSize < workers) {
             throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= workers (" + workers + ")");
         }
-        if (batchSize > b.x.rows()) {
+        if (b.x != null && batchSize > b.x.rows()) {
             throw new IllegalArgumentException("batchSize (" + batchSize + ") must be <= the number of examples ("
                     + b.x.rows() + ")");
         }
         this.aggregationDepth = b.aggregationDepth;
         this.checkpointEvery = b.checkpointEvery;
         this.checkpoint = b.checkpoint;
-        this.shards = sc.parallelize(ShardData.split(b.x, b.y, workers), workers).cache();
+        this.resident = b.x == null ? null : sc.parallelize(ShardData.split(b.x, b.y, workers), workers).cache();
         LOG.info("Spark K-FAC trainer: {} on {} workers (master {}), batch {}, {}", b.model.describe(), workers,
                 sc.master(), batchSize, config.spec());
     }
@@ -102,12 +106,41 @@ public final class SparkKfacTrainer implements AutoCloseable {
         return new Builder(sc, model, config);
     }
 
-    /** One synchronous step on the next global batch; returns its times, traffic and loss. */
+    /**
+     * One synchronous step on the next global batch of the resident data (the window
+     * {@link ShardData#window} of this step); returns its times, traffic and loss.
+     */
     public StepTimes step() {
-        return NdArrays.detached(this::stepDetached);
+        if (resident == null) {
+            throw new IllegalStateException("this trainer has no resident data: call step(x, y), or data(...) when "
+                    + "building it");
+        }
+        shards = resident;
+        return NdArrays.detached(() -> stepDetached(iteration, batchSize, 0));
     }
 
-    private StepTimes stepDetached() {
+    /**
+     * One synchronous step on a global batch the caller holds on the driver (a batch schedule of
+     * its own): the batch is split into the workers' partitions and shipped with the step's tasks
+     * (its bytes are counted as traffic).
+     */
+    public StepTimes step(INDArray x, INDArray y) {
+        int rows = (int) x.rows();
+        if (rows < workers) {
+            throw new IllegalArgumentException("the batch has " + rows + " rows, fewer than the " + workers
+                    + " workers");
+        }
+        List<ShardData> parts = ShardData.split(x, y, workers);
+        long dataBytes = 0;
+        for (ShardData part : parts) {
+            dataBytes += part.x().bytes() + part.y().bytes();
+        }
+        shards = sc.parallelize(parts, workers);
+        long data = dataBytes;
+        return NdArrays.detached(() -> stepDetached(0, rows, data));
+    }
+
+    private StepTimes stepDetached(long window, int batchSize, long dataBytes) {
         StepPlan plan = optimizer.plan();
         long stateBytes = 0;
         if (plan.collectsStatistics() && !stateShipped) {
@@ -119,23 +152,24 @@ public final class SparkKfacTrainer implements AutoCloseable {
             stateShipped = true;
             stateBytes = (long) bytes.length * workers;
         }
-        StepOrder order = StepOrder.of(iteration, batchSize, plan, ArrayPayload.of(parameters), stateVersion);
+        StepOrder order = StepOrder.of(iteration, window, batchSize, plan, ArrayPayload.of(parameters), stateVersion);
         Broadcast<StepOrder> broadcast = sc.broadcast(order);
         traffic = new Traffic();
         try {
             long start = System.nanoTime();
             ShardResult total = runStep(broadcast);
-            traffic.job(System.nanoTime() - start, total.computeNanos(), order.bytes() * workers + stateBytes,
-                    total.bytes());
+            traffic.job(System.nanoTime() - start, total.computeNanos(), order.bytes() * workers + stateBytes
+                    + dataBytes, total.bytes());
             if (total.examples() != batchSize) {
                 throw new IllegalStateException("the shards returned " + total.examples() + " examples, the batch has "
                         + batchSize);
             }
             double loss = total.lossSum() / batchSize;
-            ModelCapture capture = driverCapture(plan, total, loss, broadcast, traffic);
+            ModelCapture capture = driverCapture(plan, total, batchSize, loss, broadcast, traffic);
             Statistics statistics = total.statistics() == null ? null : total.statistics().toStatistics();
             long before = System.nanoTime();
             StepResult result = optimizer.step(capture, statistics);
+            lastResult = result;
             long optimizerNanos = System.nanoTime() - before;
             if (result.applied()) {
                 for (int l = 0; l < parameters.size(); l++) {
@@ -244,8 +278,8 @@ public final class SparkKfacTrainer implements AutoCloseable {
         }
     }
 
-    private ModelCapture driverCapture(StepPlan plan, ShardResult total, double loss, Broadcast<StepOrder> broadcast,
-            Traffic traffic) {
+    private ModelCapture driverCapture(StepPlan plan, ShardResult total, int batchSize, double loss,
+            Broadcast<StepOrder> broadcast, Traffic traffic) {
         List<INDArray> sums = total.gradients();
         List<LayerCapture> layers = new ArrayList<>(sums.size());
         for (int l = 0; l < sums.size(); l++) {
@@ -357,6 +391,11 @@ public final class SparkKfacTrainer implements AutoCloseable {
         return workers;
     }
 
+    /** The optimizer's result of the last step (diagnostics: λ, ρ, α, μ), or null before the first. */
+    public StepResult lastResult() {
+        return lastResult;
+    }
+
     /** The last step's times and traffic, or null before the first. */
     public StepTimes lastStep() {
         return last;
@@ -367,7 +406,9 @@ public final class SparkKfacTrainer implements AutoCloseable {
         if (state != null) {
             state.destroy(false);
         }
-        shards.unpersist(false);
+        if (resident != null) {
+            resident.unpersist(false);
+        }
         ShardTasks.forget(job.jobId());
     }
 
@@ -393,7 +434,11 @@ public final class SparkKfacTrainer implements AutoCloseable {
             this.config = Objects.requireNonNull(config, "config");
         }
 
-        /** The training set (rows are examples), split into the workers' partitions. */
+        /**
+         * The training set (rows are examples), split into the workers' partitions and kept there
+         * (cached) for {@link SparkKfacTrainer#step()}; without it the caller hands every batch to
+         * {@link SparkKfacTrainer#step(INDArray, INDArray)}.
+         */
         public Builder data(INDArray features, INDArray targets) {
             this.x = Objects.requireNonNull(features, "features");
             this.y = Objects.requireNonNull(targets, "targets");
@@ -470,11 +515,8 @@ public final class SparkKfacTrainer implements AutoCloseable {
         }
 
         public SparkKfacTrainer build() {
-            if (x == null) {
-                throw new IllegalStateException("a trainer needs data: call data(features, targets)");
-            }
-            if (batchSize == 0) {
-                throw new IllegalStateException("a trainer needs a batch size: call batchSize(B)");
+            if (x != null && batchSize == 0) {
+                throw new IllegalStateException("a trainer with resident data needs a batch size: call batchSize(B)");
             }
             return new SparkKfacTrainer(this);
         }

@@ -13,7 +13,8 @@ import org.kron4j.api.capture.TargetSource;
  * What the driver broadcasts at every step: the step's index and batch size, the optimizer's plan
  * (capture fields and targets) and the parameters, in kron4j's layout.
  *
- * @param step       the batch index (counts every attempted step, also skipped ones)
+ * @param step       the batch index (counts every attempted step, also skipped ones; seeds the sampling)
+ * @param window     which window of the partitions' data is the batch ({@link ShardData#batch})
  * @param batchSize  B, the global batch size
  * @param fields     the plan's capture fields, by name
  * @param targets    the plan's target source, by name
@@ -21,13 +22,14 @@ import org.kron4j.api.capture.TargetSource;
  * @param stateVersion the version of the driver's optimizer state the statistics must be collected
  *                   with (bumped at every refresh and restore; 0 is a fresh optimizer's)
  */
-record StepOrder(long step, int batchSize, Set<String> fields, String targets, List<ArrayPayload> parameters,
+record StepOrder(long step, long window, int batchSize, Set<String> fields, String targets, List<ArrayPayload> parameters,
         long stateVersion)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    static StepOrder of(long step, int batchSize, StepPlan plan, List<ArrayPayload> parameters, long stateVersion) {
-        return new StepOrder(step, batchSize, plan.fields().stream().map(Enum::name).collect(Collectors.toSet()),
+    static StepOrder of(long step, long window, int batchSize, StepPlan plan, List<ArrayPayload> parameters,
+            long stateVersion) {
+        return new StepOrder(step, window, batchSize, plan.fields().stream().map(Enum::name).collect(Collectors.toSet()),
                 plan.targets().name(), parameters, stateVersion);
     }
 
