@@ -62,6 +62,8 @@ public final class SparkKfacTrainer implements AutoCloseable {
     private long iteration;
     private StepTimes last;
     private StepResult lastResult;
+    /** The array bytes of the last step job's task results. */
+    private long resultBytes;
     /** The driver's optimizer state as the tasks' collectors need it, and its version (see ShardTasks.Worker). */
     private Broadcast<byte[]> state;
     private long stateVersion;
@@ -159,7 +161,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
             long start = System.nanoTime();
             ShardResult total = runStep(broadcast);
             traffic.job(System.nanoTime() - start, total.computeNanos(), order.bytes() * workers + stateBytes
-                    + dataBytes, total.bytes());
+                    + dataBytes, resultBytes);
             if (total.examples() != batchSize) {
                 throw new IllegalStateException("the shards returned " + total.examples() + " examples, the batch has "
                         + batchSize);
@@ -248,11 +250,16 @@ public final class SparkKfacTrainer implements AutoCloseable {
         JavaRDD<ShardResult> results = shards.mapPartitionsWithIndex(
                 (partition, data) -> ShardTasks.step(spec, broadcast.value(), shipped, partition, data), true);
         if (aggregationDepth >= 2) {
-            return results.treeAggregate(ShardResult.EMPTY, ShardResult::plus, ShardResult::plus, aggregationDepth);
+            ShardResult total = results.treeAggregate(ShardResult.EMPTY, ShardResult::plus, ShardResult::plus,
+                    aggregationDepth);
+            resultBytes = total.bytes() * workers; // every task sends a result of the total's size
+            return total;
         }
         ShardResult total = ShardResult.EMPTY;
+        resultBytes = 0;
         for (ShardResult r : results.collect()) { // partition order: the same sum whatever finished first
             total = total.plus(r);
+            resultBytes += r.bytes();
         }
         return total;
     }
