@@ -7,6 +7,7 @@ import org.kron4j.api.optim.StepDiagnostics;
 import org.kron4j.api.registry.VariantRegistry;
 import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.cli.ablation.MethodConfig;
+import org.kron4j.spark.CommunicationModel;
 import org.kron4j.spark.Dl4jShardModel;
 import org.kron4j.spark.ShardEngine;
 import org.kron4j.spark.SparkKfacTrainer;
@@ -37,6 +38,7 @@ public final class SparkEngine implements TrainingEngine {
     private final String master;
     private JavaSparkContext context;
     private final Totals totals = new Totals();
+    private CommunicationModel sizes;
 
     /**
      * @param registry the variants
@@ -70,7 +72,10 @@ public final class SparkEngine implements TrainingEngine {
                 totals.steps, totals.compute / 1e6 / totals.steps, totals.communication / 1e6 / totals.steps,
                 totals.driver / 1e6 / totals.steps,
                 totals.refreshes == 0 ? 0.0 : totals.decomposition / 1e6 / totals.refreshes, totals.refreshes,
-                totals.down / 1e6 / totals.steps, totals.up / 1e6 / totals.steps);
+                totals.down / 1e6 / totals.steps, totals.up / 1e6 / totals.steps)
+                + (sizes == null ? "" : String.format(Locale.ROOT, " (float32 gradient %.2f MB, K-FAC factors %.2f MB; "
+                        + "the volume per step is derived in spark/README.md)", 4e-6 * sizes.parameters(),
+                        4e-6 * sizes.factorEntries()));
     }
 
     @Override
@@ -83,6 +88,7 @@ public final class SparkEngine implements TrainingEngine {
                 .getLayerWiseConfigurations(), config);
         SparkKfacTrainer trainer = SparkKfacTrainer.builder(context(), shards, config).workers(workers).seed(seed)
                 .build();
+        sizes = CommunicationModel.of(trainer.optimizer().model());
         return new SparkTrainer(trainer, totals);
     }
 
