@@ -92,6 +92,9 @@ public final class SparkKfacTrainer implements AutoCloseable {
         if (b.x != null && batchSize < workers) {
             throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= workers (" + workers + ")");
         }
+        if (b.partitions != null && batchSize < workers) {
+            throw new IllegalArgumentException("batchSize (" + batchSize + ") must be >= workers (" + workers + ")");
+        }
         if (b.x != null && batchSize > b.x.rows()) {
             throw new IllegalArgumentException("batchSize (" + batchSize + ") must be <= the number of examples ("
                     + b.x.rows() + ")");
@@ -99,7 +102,12 @@ public final class SparkKfacTrainer implements AutoCloseable {
         this.aggregationDepth = b.aggregationDepth;
         this.checkpointEvery = b.checkpointEvery;
         this.checkpoint = b.checkpoint;
-        this.resident = b.x == null ? null : sc.parallelize(ShardData.split(b.x, b.y, workers), workers).cache();
+        if (b.partitions != null && b.partitions.getNumPartitions() != workers) {
+            throw new IllegalArgumentException("the data has " + b.partitions.getNumPartitions() + " partitions, the "
+                    + "trainer " + workers + " workers");
+        }
+        this.resident = b.partitions != null ? b.partitions.cache()
+                : b.x == null ? null : sc.parallelize(ShardData.split(b.x, b.y, workers), workers).cache();
         LOG.info("Spark K-FAC trainer: {} on {} workers (master {}), batch {}, {}", b.model.describe(), workers,
                 sc.master(), batchSize, config.spec());
     }
@@ -434,6 +442,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
         private Path checkpoint;
         private int failFirstAttemptOf = -1;
         private int refreshWorkers;
+        private JavaRDD<ShardData> partitions;
 
         private Builder(JavaSparkContext sc, ShardModel model, OptimizerConfig config) {
             this.sc = Objects.requireNonNull(sc, "sc");
@@ -449,6 +458,17 @@ public final class SparkKfacTrainer implements AutoCloseable {
         public Builder data(INDArray features, INDArray targets) {
             this.x = Objects.requireNonNull(features, "features");
             this.y = Objects.requireNonNull(targets, "targets");
+            return this;
+        }
+
+        /**
+         * The training set as an RDD already split into the workers' partitions, partition k holding
+         * the {@link ShardData} of shard k (e.g. built on the executors from a distributed source, or
+         * {@code sc.parallelize(ShardData.split(x, y, N), N)}); cached for the run. Replaces
+         * {@link #data}.
+         */
+        public Builder partitions(JavaRDD<ShardData> value) {
+            this.partitions = Objects.requireNonNull(value, "partitions");
             return this;
         }
 
@@ -522,7 +542,10 @@ public final class SparkKfacTrainer implements AutoCloseable {
         }
 
         public SparkKfacTrainer build() {
-            if (x != null && batchSize == 0) {
+            if (x != null && partitions != null) {
+                throw new IllegalStateException("give the data once: data(features, targets) or partitions(rdd)");
+            }
+            if ((x != null || partitions != null) && batchSize == 0) {
                 throw new IllegalStateException("a trainer with resident data needs a batch size: call batchSize(B)");
             }
             return new SparkKfacTrainer(this);

@@ -16,7 +16,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * question), gives the same run bit for bit as no failure. The master local[2,2] runs two task
  * threads and allows one retry per task. Spark re-runs the failed task and the driver sums only
  * the successful attempts' results: were statistics counted per attempt (an accumulator, a side
- * effect on the driver), the factors would differ by a whole shard's statistics.
+ * effect on the driver), the factors would differ by a whole shard's statistics. (The failing run
+ * also takes its data as a caller-built RDD of partitions, the clean one from driver arrays.)
  */
 class TaskFailureTest {
     private static final String SPEC = "kfac:targets=empirical,damping=1e-2,tCov=1,tInv=3,storagePrecision=double";
@@ -44,7 +45,10 @@ class TaskFailureTest {
         }
         SparkFixtures.Run failing;
         byte[] failingState;
-        try (SparkKfacTrainer trainer = builder(data).failFirstAttemptOf(1).build()) {
+        // the failing run reads the same data as an RDD of partitions built by the caller
+        try (SparkKfacTrainer trainer = SparkKfacTrainer.builder(sc, SparkFixtures.MODEL, OptimizerConfig.parse(SPEC))
+                .partitions(sc.parallelize(ShardData.split(data[0], data[1], 2), 2)).batchSize(SparkFixtures.BATCH)
+                .workers(2).failFirstAttemptOf(1).build()) {
             failing = SparkFixtures.distributed(trainer, STEPS);
             failingState = trainer.optimizer().stateBytes();
         }
