@@ -62,6 +62,8 @@ public final class SparkKfacTrainer implements AutoCloseable {
     private long iteration;
     private StepTimes last;
     private StepResult lastResult;
+    /** Bytes of the step's batch when the caller hands it over (every job of the step ships it again). */
+    private long dataBytes;
     /** The array bytes of the last step job's task results. */
     private long resultBytes;
     /** The driver's optimizer state as the tasks' collectors need it, and its version (see ShardTasks.Worker). */
@@ -151,6 +153,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
     }
 
     private StepTimes stepDetached(long window, int batchSize, long dataBytes) {
+        this.dataBytes = dataBytes;
         StepPlan plan = optimizer.plan();
         long stateBytes = 0;
         if (plan.collectsStatistics() && !stateShipped) {
@@ -239,7 +242,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
         }
         if (traffic != null) {
             traffic.refreshNanos += System.nanoTime() - start;
-            traffic.down += (long) bytes.length * refreshWorkers;
+            traffic.down += (long) bytes.length * refreshWorkers + dataBytes;
             traffic.up += up;
             traffic.jobs++;
         }
@@ -286,7 +289,7 @@ public final class SparkKfacTrainer implements AutoCloseable {
                 total = total.plus(a);
                 up += a.bytes();
             }
-            traffic.job(System.nanoTime() - start, total.computeNanos(), request.bytes() * workers, up);
+            traffic.job(System.nanoTime() - start, total.computeNanos(), request.bytes() * workers + dataBytes, up);
             return total;
         } finally {
             question.destroy(false);
