@@ -154,6 +154,11 @@ public final class AblateCommand implements Callable<Integer> {
                     + "--spark-master is given.")
     private Integer workers;
 
+    @Option(names = "--refresh-workers", paramLabel = "G",
+            description = "With --engine spark: decompositions sharded by layer over G of the workers (balanced "
+                    + "n^3 costs, results sent to the driver); 0 (default) decomposes on the driver.")
+    private Integer refreshWorkers;
+
     @Option(names = "--spark-master", paramLabel = "URL",
             description = "With --engine spark: a Spark master URL (spark://host:7077, yarn...) instead of local[N]; "
                     + "see spark/README.md.")
@@ -187,7 +192,7 @@ public final class AblateCommand implements Callable<Integer> {
                     trainingData.classes(), config.data());
             TrainingEngine trainingEngine = switch (config.engine()) {
                 case "dl4j" -> new Dl4jEngine(registry);
-                case SparkEngine.NAME -> new SparkEngine(registry, workers != null ? workers : 2, sparkMaster);
+                case SparkEngine.NAME -> sparkEngine(registry);
                 default -> new ReferenceEngine(registry);
             };
             NativeThreads.set(config.threads());
@@ -212,6 +217,15 @@ public final class AblateCommand implements Callable<Integer> {
             printSummary(result, written);
         }
         return Kron4jCommand.OK;
+    }
+
+    private SparkEngine sparkEngine(VariantRegistry registry) {
+        try {
+            return new SparkEngine(registry, workers != null ? workers : 2, sparkMaster,
+                    refreshWorkers != null ? refreshWorkers : 0);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
     }
 
     /** The configuration: config.json (if given) overridden by options, else defaults overridden by options. */

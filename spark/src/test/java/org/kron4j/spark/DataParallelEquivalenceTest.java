@@ -67,6 +67,20 @@ class DataParallelEquivalenceTest {
         assertThat(expected.losses.get(STEPS - 1)).isLessThan(0.9 * expected.losses.get(0));
     }
 
+    /** The same with Spark's treeAggregate (depth 2) summing the partitions' results instead of the driver. */
+    @org.junit.jupiter.api.Test
+    void treeAggregationMatchesOneProcess() {
+        String spec = "kfac:targets=empirical,damping=1e-2,tCov=2,tInv=5,storagePrecision=double";
+        INDArray[] data = SparkFixtures.data();
+        SparkFixtures.Run expected = SparkFixtures.oneProcess(spec, data[0], data[1], 10);
+        SparkFixtures.Run actual;
+        try (SparkKfacTrainer trainer = SparkKfacTrainer.builder(sc, SparkFixtures.MODEL, OptimizerConfig.parse(spec))
+                .data(data[0], data[1]).batchSize(SparkFixtures.BATCH).workers(2).aggregationDepth(2).build()) {
+            actual = SparkFixtures.distributed(trainer, 10);
+        }
+        assertClose(actual, expected);
+    }
+
     /** The same on a DL4J MultiLayerNetwork (float64) through the DL4J step engine, fixed and adaptive K-FAC. */
     @ParameterizedTest
     @ValueSource(strings = {

@@ -35,6 +35,7 @@ public final class SparkEngine implements TrainingEngine {
 
     private final Dl4jEngine baselines;
     private final int workers;
+    private final int refreshWorkers;
     private final String master;
     private JavaSparkContext context;
     private final Totals totals = new Totals();
@@ -46,9 +47,21 @@ public final class SparkEngine implements TrainingEngine {
      * @param master   a Spark master URL, or null for local[N]
      */
     public SparkEngine(VariantRegistry registry, int workers, String master) {
+        this(registry, workers, master, 0);
+    }
+
+    /**
+     * @param refreshWorkers G in [0, N]: decompositions sharded by layer over G workers (0: on the driver)
+     */
+    public SparkEngine(VariantRegistry registry, int workers, String master, int refreshWorkers) {
         if (workers < 1 || workers > 1024) {
             throw new IllegalArgumentException("--workers must be in [1, 1024], got " + workers);
         }
+        if (refreshWorkers < 0 || refreshWorkers > workers) {
+            throw new IllegalArgumentException("--refresh-workers must be in [0, " + workers + "] (0: decompositions "
+                    + "on the driver; G: sharded by layer over G of the workers), got " + refreshWorkers);
+        }
+        this.refreshWorkers = refreshWorkers;
         this.baselines = new Dl4jEngine(registry);
         this.workers = workers;
         this.master = master != null ? master : "local[" + workers + "]";
@@ -61,7 +74,9 @@ public final class SparkEngine implements TrainingEngine {
 
     @Override
     public String describe() {
-        String base = "Apache Spark (" + master + ", " + workers + " workers): kron4j variants train a DL4J "
+        String base = "Apache Spark (" + master + ", " + workers + " workers, decompositions "
+                + (refreshWorkers == 0 ? "on the driver" : "sharded over " + refreshWorkers + " workers")
+                + "): kron4j variants train a DL4J "
                 + "MultiLayerNetwork (float32) data-parallel, gradients and statistics summed on the driver, one update "
                 + "broadcast (kron4j applies its learning rate and momentum); baselines run on the DL4J engine";
         if (totals.steps == 0) {
@@ -87,7 +102,7 @@ public final class SparkEngine implements TrainingEngine {
         Dl4jShardModel shards = Dl4jShardModel.of(Dl4jEngine.network(model, new NoOp(), seed)
                 .getLayerWiseConfigurations(), config);
         SparkKfacTrainer trainer = SparkKfacTrainer.builder(context(), shards, config).workers(workers).seed(seed)
-                .build();
+                .refreshWorkers(refreshWorkers).build();
         sizes = CommunicationModel.of(trainer.optimizer().model());
         return new SparkTrainer(trainer, totals);
     }
