@@ -38,7 +38,9 @@ public interface CurvatureEstimator {
 
     /**
      * Every block's {@link CurvatureBlock#prepareRefresh}, in model order: the jobs of one refresh,
-     * which together with {@link #install} have the effect of {@link #refresh}.
+     * which together with {@link #install} have the effect of {@link #refresh}. The driver refreshes
+     * through {@link #refresh} when synchronous and through these two under asynchronous refresh, so
+     * an estimator that overrides one must override the others consistently.
      */
     default List<RefreshJob> prepareRefresh(double damping) {
         List<RefreshJob> jobs = new ArrayList<>(blocks().size());

@@ -36,6 +36,16 @@ public final class KfacApproximation implements CurvatureApproximation {
     /** The name this variant is registered under. */
     public static final String NAME = "kfac";
 
+    /**
+     * Low-rank application: keep each factor's top-k eigenpairs and the mean of the rest of its
+     * spectrum, so a direction costs O(m·c·k) for factors wider than k; 0 (default) applies the full
+     * decompositions. Needs dampingMode=eigen.
+     */
+    public static final org.kron4j.api.settings.Setting<Integer> LOW_RANK = org.kron4j.api.settings.Setting.integer(
+            "lowRank", 0, 0, Integer.MAX_VALUE,
+            "k > 0: apply each factor wider than k as its top-k eigenpairs plus the mean of its other eigenvalues "
+                    + "(O(mnk) per direction; needs dampingMode=eigen); 0: full decompositions");
+
     private final LayerKindMap<FactorStatistics.Factory> layerKinds;
 
     /** K-FAC for dense layers (what ServiceLoader creates). */
@@ -78,6 +88,12 @@ public final class KfacApproximation implements CurvatureApproximation {
         return OptimizerSettings.ALL;
     }
 
+    /** {@link #LOW_RANK}. */
+    @Override
+    public java.util.List<org.kron4j.api.settings.Setting<?>> settings() {
+        return java.util.List.of(LOW_RANK);
+    }
+
     /** Adaptive damping and step on ({@link OptimizerSettings#ADAPTIVE_DEFAULTS}). */
     @Override
     public java.util.Map<String, Object> driverDefaults() {
@@ -93,7 +109,7 @@ public final class KfacApproximation implements CurvatureApproximation {
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
         return KfacBlock.create(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),
-                context.settings().get(OptimizerSettings.DAMPING_MODE));
+                context.settings().get(OptimizerSettings.DAMPING_MODE), context.settings().get(LOW_RANK));
     }
 
     @Override

@@ -14,6 +14,7 @@ import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.capture.StepPlan;
 import org.kron4j.api.capture.TargetSource;
 import org.kron4j.api.optim.KroneckerOptimizer;
+import org.kron4j.api.refresh.RefreshJob;
 import org.kron4j.api.settings.OptimizerConfig;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -70,8 +71,9 @@ final class ShardTasks {
     static Worker worker(JobSpec job, int partition) {
         return WORKERS.computeIfAbsent(job.jobId() + "/" + partition, key -> NdArrays.detached(() -> {
             ShardEngine engine = job.model().create();
+            // the collector never refreshes on its own; a runner keeps it free of a background thread
             KroneckerOptimizer optimizer = KroneckerOptimizer.builder(OptimizerConfig.parse(job.configSpec()))
-                    .model(engine.modelSpec()).build();
+                    .model(engine.modelSpec()).refreshRunner((jobs, damping) -> RefreshJob.computeAll(jobs)).build();
             return new Worker(engine, optimizer);
         }));
     }

@@ -111,6 +111,27 @@ import org.slf4j.LoggerFactory;
  * fixed chain above, bit for bit. The plan asks for BATCH_LOSS and BATCH_ORACLE when these stages
  * need them; {@link StepResult#diagnostics()} reports λ, ρ, α and μ.
  *
+ * <p><b>Asynchronous refresh</b> ({@code asyncRefresh}, {@link OptimizerSettings#ASYNC_REFRESH}; on by
+ * default, off in the build's tests and wherever {@code -Dkron4j.asyncRefresh=false} or
+ * {@code asyncRefresh=false} asks for the deterministic schedule). A refresh step snapshots the
+ * averaged factors ({@link CurvatureEstimator#prepareRefresh}) and hands the computation to one
+ * daemon thread ("kron4j-refresh-N"); steps go on preconditioning with the decompositions in use.
+ * A finished refresh is installed by the training thread at the start of the next step, all blocks
+ * in one call, never in the middle of a step. When the next refresh is due and the previous one is
+ * still running, the step waits for it (counted, {@link #refreshWaits()}), so the decompositions
+ * in use are never more than one refresh behind the synchronous schedule: their age
+ * ({@link StepDiagnostics#decompositionAge()}) is at most 2·tInv − 1 steps. The first refresh is
+ * waited for (no step preconditions without decompositions). The λ of a background refresh is the
+ * one of its refresh step (factored damping: (A + π√λ I)⁻¹ with π and λ of that step; eigen mode and
+ * EKFAC apply the current λ at each step anyway). A step rolled back (rejection with
+ * adaptive damping, an exception) drops the background refresh it submitted, since its snapshot
+ * holds the statistics that were undone; the repeated step submits its own with the grown λ.
+ * Decomposition failures in the background go through the store's fallback chain at install
+ * (kept last good, counted, logged); a computation that throws keeps every decomposition, logged
+ * and counted ({@link #backgroundRefreshFailures()}). {@link #save} waits for a refresh in flight
+ * and installs it before writing, so a checkpoint is never half-swapped; {@link #restore} drops it.
+ * The in-memory rollback copy is consistent: the background thread reads only its own copies.
+ *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
  * state (by default one momentum buffer per layer when momentum is on).
  */
@@ -136,9 +157,13 @@ public final class KroneckerOptimizer {
     private long failedSteps;
     private double lastKlScale = Double.NaN;
     private final double dampingOffset;
+    private final BackgroundRefresh background;
+    /** The step whose averages the decompositions in use were computed from; -1 before any. */
+    private long decompositionStep = -1;
+    private double longestRefreshStallMillis;
 
     private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
-            UpdateChainFactory chainFactory, RefreshRunner refreshRunner) {
+            UpdateChainFactory chainFactory, RefreshTestHooks hooks, RefreshRunner refreshRunner) {
         this.refreshRunner = refreshRunner;
         this.config = config;
         this.variant = config.variant();
@@ -158,6 +183,9 @@ public final class KroneckerOptimizer {
             throw new IllegalStateException("variant '" + variant.name() + "' made " + estimator.blocks().size()
                     + " blocks for " + model.size() + " layers");
         }
+        // a refresh runner computes the jobs elsewhere, synchronously: no background thread then
+        this.background = config.driverValue(OptimizerSettings.ASYNC_REFRESH) && refreshRunner == null
+                ? new BackgroundRefresh(hooks, store.counters()) : null;
         this.dampingOffset = adaptiveStep(config) || adaptiveDamping(config)
                 ? config.driverValue(OptimizerSettings.WEIGHT_DECAY) : 0.0;
         this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
@@ -304,16 +332,33 @@ public final class KroneckerOptimizer {
         if (problem != null) {
             return skip(problem);
         }
+        long stallStart = System.nanoTime();
+        if (background != null && (background.pendingDone() || (isRefreshStep() && background.hasPending()))) {
+            // a finished background refresh goes in now, before anything of this step; a refresh that is
+            // due waits for the previous one (never more than one refresh behind)
+            try {
+                installPending(true);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                failedSteps++;
+                LOG.error("step {}: installing a background refresh failed; the step is skipped and the optimizer "
+                        + "state put back", step, e);
+                return skip("installing a background refresh failed: " + e);
+            }
+        }
+        long installNanos = System.nanoTime() - stallStart;
         // statistics and refresh steps change the store before the chain runs: keep the state in
         // memory so that a rejection or an exception from a block puts every byte back
         StateReader before = statisticsStep || isRefreshStep() ? snapshot() : null;
+        long decompositionBefore = decompositionStep;
         try {
-            return guardedStep(capture, statisticsStep, before, collected);
+            return guardedStep(capture, statisticsStep, before, decompositionBefore, installNanos, collected);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            rollBack(before);
+            rollBack(before, decompositionBefore);
             throw e; // the capture does not fit the plan (a lacking field...): the caller's error, not a fault
         } catch (RuntimeException e) {
-            rollBack(before);
+            rollBack(before, decompositionBefore);
             failedSteps++;
             LOG.error("step {}: a block failed; the step is skipped and the optimizer state put back", step, e);
             return skip("a block failed: " + e);
@@ -324,14 +369,73 @@ public final class KroneckerOptimizer {
         }
     }
 
-    private void rollBack(StateReader before) {
+    /**
+     * Puts the state back as it was before the step's statistics and refresh: the store from the
+     * in-memory copy, and a background refresh submitted by this step dropped (its snapshot holds
+     * the statistics just undone; the repeated step submits its own, with the λ it then has).
+     */
+    private void rollBack(StateReader before, long decompositionBefore) {
         if (before != null) {
             apply(before);
+        }
+        if (background != null && background.hasPending() && background.pendingSnapshotStep() == step) {
+            background.discard();
+        }
+        decompositionStep = decompositionBefore;
+    }
+
+    /**
+     * Waits for the background refresh in flight and installs it, all blocks at once; an install
+     * that throws leaves the state as before it.
+     */
+    private void installPending(boolean countWait) {
+        StateReader beforeInstall = snapshot();
+        try {
+            NdArrays.detached(() -> {
+                long snapshotStep = background.awaitAndInstall(estimator, countWait);
+                if (snapshotStep >= 0) {
+                    decompositionStep = snapshotStep;
+                }
+            });
+        } catch (RuntimeException e) {
+            apply(beforeInstall);
+            throw e;
+        } finally {
+            beforeInstall.release();
+        }
+    }
+
+    /**
+     * The refresh of a refresh step: synchronous, or snapshot and submission to the background
+     * (waiting for it at once on the first refresh, so that no step preconditions without
+     * decompositions, and under the {@link RefreshTestHooks#awaitEachRefresh} hook).
+     */
+    private void refresh(long current) {
+        double requested = damping + dampingOffset;
+        if (refreshRunner != null) {
+            // an engine's runner computes the jobs (e.g. on its workers) and hands back the results
+            estimator.install(refreshRunner.run(estimator.prepareRefresh(requested), requested));
+            decompositionStep = current;
+            return;
+        }
+        if (background == null) {
+            // the estimator's own refresh (for split blocks, install(prepareRefresh(λ).compute()) block by
+            // block): an estimator that wraps another and overrides refresh keeps working as before
+            estimator.refresh(requested);
+            decompositionStep = current;
+            return;
+        }
+        background.submit(estimator.prepareRefresh(requested), current);
+        if (decompositionStep < 0 || background.awaitEachRefresh()) {
+            long snapshotStep = background.awaitAndInstall(estimator, false);
+            if (snapshotStep >= 0) {
+                decompositionStep = snapshotStep;
+            }
         }
     }
 
     private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before,
-            Statistics collected) {
+            long decompositionBefore, long installNanos, Statistics collected) {
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
@@ -345,10 +449,13 @@ public final class KroneckerOptimizer {
                 estimator.absorb(statistics);
             }
             boolean refreshStep = isRefreshStep();
+            long refreshStart = System.nanoTime();
             if (refreshStep) {
-                double refreshDamping = damping + dampingOffset;
-                estimator.install(refreshRunner.run(estimator.prepareRefresh(refreshDamping), refreshDamping));
+                refresh(current);
             }
+            double stallMillis = (installNanos + System.nanoTime() - refreshStart) / 1e6;
+            longestRefreshStallMillis = Math.max(longestRefreshStallMillis, stallMillis);
+            long age = decompositionStep < 0 ? -1 : current - decompositionStep;
             List<INDArray> gradients = new ArrayList<>(model.size());
             for (int i = 0; i < model.size(); i++) {
                 gradients.add(NdArrays.as(capture.layer(i).gradient(), storageType));
@@ -358,12 +465,13 @@ public final class KroneckerOptimizer {
             TransformChain.Outcome outcome = chain.run(context);
             if (!outcome.committed()) {
                 if (chain.mayRejectSteps()) {
-                    rollBack(before);
+                    rollBack(before, decompositionBefore);
                 }
                 double used = damping;
                 context.dampingAfterRejection().ifPresent(value -> damping = value);
                 return skip(outcome.rejection(), new StepDiagnostics(capture.batchLoss(), used,
-                        context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN), Double.NaN, Double.NaN));
+                        context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN), Double.NaN, Double.NaN,
+                        age, stallMillis));
             }
             List<INDArray> chosen = context.get(RecordDirections.DIRECTIONS).orElse(outcome.updates());
             double scale = context.get(ClipByKl.SCALE).orElse(1.0);
@@ -377,7 +485,8 @@ public final class KroneckerOptimizer {
             StepDiagnostics diagnostics = new StepDiagnostics(capture.batchLoss(), damping,
                     context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN),
                     context.get(QuadraticModelStep.ALPHA).orElse(learningRate * scale),
-                    context.get(QuadraticModelStep.MU).orElse(config.driverValue(OptimizerSettings.MOMENTUM)));
+                    context.get(QuadraticModelStep.MU).orElse(config.driverValue(OptimizerSettings.MOMENTUM)),
+                    age, stallMillis);
             damping = context.damping();
             learningRate = context.learningRate();
             lastKlScale = scale;
@@ -449,6 +558,45 @@ public final class KroneckerOptimizer {
         return failedSteps;
     }
 
+    /** Whether refreshes run on the background thread ({@link OptimizerSettings#ASYNC_REFRESH}). */
+    public boolean asyncRefresh() {
+        return background != null;
+    }
+
+    /**
+     * The longest time one step's refresh work held the training thread, in milliseconds, since
+     * this optimizer was created (see {@link StepDiagnostics#refreshStallMillis()}). Diagnostic.
+     */
+    public double longestRefreshStallMillis() {
+        return longestRefreshStallMillis;
+    }
+
+    /**
+     * How often a due refresh found the previous background refresh unfinished and the training
+     * thread waited for it (0 when synchronous). Diagnostic, not checkpointed.
+     */
+    public long refreshWaits() {
+        return background == null ? 0 : background.waits();
+    }
+
+    /**
+     * Background refreshes whose computation threw (counted in the store's counters as kept last
+     * good too; decomposition failures go through the store's chain and are counted there). Diagnostic.
+     */
+    public long backgroundRefreshFailures() {
+        return background == null ? 0 : background.failures();
+    }
+
+    /**
+     * Waits for the background refresh in flight, if any, and installs it now (between steps): what
+     * {@link #save} does first. A no-op when synchronous or nothing is in flight.
+     */
+    public void awaitRefresh() {
+        if (background != null && background.hasPending()) {
+            installPending(false);
+        }
+    }
+
     /** The KL-clip factor of the last applied step (NaN before the first). */
     public double lastKlScale() {
         return lastKlScale;
@@ -513,6 +661,7 @@ public final class KroneckerOptimizer {
      * "store/" and the optimizer's names, e.g. "engine/..."), all in one checksummed state.
      */
     public void save(OutputStream out, Consumer<StateWriter> extra) {
+        awaitRefresh(); // never half-swapped: a refresh in flight is waited for and installed first
         try (StateWriter writer = new StateWriter(out)) {
             write(writer);
             extra.accept(writer);
@@ -574,12 +723,19 @@ public final class KroneckerOptimizer {
             throw new CheckpointFormatException("the checkpoint is for another model: " + reader.getString("model")
                     + ", this optimizer's is " + model.layers());
         }
+        if (background != null) {
+            background.discard(); // its snapshot is of the state being replaced
+        }
         StateReader before = snapshot();
+        long decompositionBefore = decompositionStep;
         try {
             apply(reader);
             extra.accept(reader);
+            // the decompositions restored are at most as old as the checkpoint's step (their age is not stored)
+            decompositionStep = step > 0 ? step : -1;
         } catch (RuntimeException e) {
             apply(before);
+            decompositionStep = decompositionBefore;
             throw e;
         } finally {
             before.release();
@@ -635,6 +791,7 @@ public final class KroneckerOptimizer {
         private SymmetricLinearAlgebra linearAlgebra;
         private UpdateChainFactory chainFactory;
         private RefreshRunner refreshRunner;
+        private RefreshTestHooks refreshHooks = RefreshTestHooks.NONE;
 
         private Builder(CurvatureApproximation variant) {
             this.settings = OptimizerConfig.builder(variant);
@@ -713,10 +870,17 @@ public final class KroneckerOptimizer {
             return this;
         }
 
+        /** Test hooks of asynchronous refresh ({@link RefreshTestHooks}); none by default. */
+        public Builder refreshTestHooks(RefreshTestHooks hooks) {
+            this.refreshHooks = Objects.requireNonNull(hooks, "hooks");
+            return this;
+        }
+
         /**
-         * Where a refresh step's decomposition jobs run; by default one after the other on the
-         * training thread ({@link RefreshJob#computeAll}). A distributed engine computes them on its
-         * workers (see {@link RefreshRunner}).
+         * Where a refresh step's decomposition jobs run; by default the driver's own schedule
+         * (synchronous, or the background thread of {@code asyncRefresh}). A distributed engine
+         * computes them on its workers (see {@link RefreshRunner}); the refresh is then synchronous
+         * whatever {@code asyncRefresh} says.
          */
         public Builder refreshRunner(RefreshRunner runner) {
             if (this.refreshRunner != null) {
@@ -736,8 +900,7 @@ public final class KroneckerOptimizer {
             }
             SymmetricLinearAlgebra kernels = linearAlgebra != null ? linearAlgebra : LinearAlgebras.forCurrentBackend();
             UpdateChainFactory chains = chainFactory != null ? chainFactory : KroneckerOptimizer::defaultChain;
-            RefreshRunner runner = refreshRunner != null ? refreshRunner : (jobs, damping) -> RefreshJob.computeAll(jobs);
-            return new KroneckerOptimizer(settings.build(), model, kernels, chains, runner);
+            return new KroneckerOptimizer(settings.build(), model, kernels, chains, refreshHooks, refreshRunner);
         }
     }
 }
