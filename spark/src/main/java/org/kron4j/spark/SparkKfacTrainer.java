@@ -69,6 +69,8 @@ public final class SparkKfacTrainer implements AutoCloseable {
     /** The driver's optimizer state as the tasks' collectors need it, and its version (see ShardTasks.Worker). */
     private Broadcast<byte[]> state;
     private long stateVersion;
+    /** The step whose averages the driver's decompositions came from, as last seen (-1: none yet). */
+    private long decomposedAt = -1;
     private boolean stateShipped = true;
 
     private SparkKfacTrainer(Builder b) {
@@ -190,7 +192,12 @@ public final class SparkKfacTrainer implements AutoCloseable {
                 }
             }
             iteration++;
-            if (result.refreshed()) {
+            // the collectors need the decompositions the driver uses: a refresh step (synchronous) or the
+            // install of a background refresh at a later step start (asyncRefresh) changes them
+            long age = result.diagnostics() == null ? -1 : result.diagnostics().decompositionAge();
+            long decomposed = age < 0 ? -1 : result.step() - age;
+            if (result.refreshed() || (age >= 0 && decomposed != decomposedAt)) {
+                decomposedAt = age >= 0 ? decomposed : decomposedAt;
                 stateChanged();
             }
             long decomposition = !result.refreshed() ? 0
