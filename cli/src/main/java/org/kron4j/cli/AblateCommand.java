@@ -12,6 +12,7 @@ import org.kron4j.cli.data.TrainingData;
 import org.kron4j.cli.engine.Dl4jEngine;
 import org.kron4j.cli.engine.ModelShape;
 import org.kron4j.cli.engine.ReferenceEngine;
+import org.kron4j.cli.engine.SparkEngine;
 import org.kron4j.cli.ablation.BatchSchedule;
 import org.kron4j.cli.ablation.Study;
 import org.kron4j.cli.report.DampingPlot;
@@ -162,9 +163,25 @@ public final class AblateCommand implements Callable<Integer> {
     private String activation;
 
     @Option(names = "--engine", paramLabel = "NAME",
-            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j) or reference "
-                    + "(kron4j's ReferenceMlp from kron4j-reference; 'testkit', its former name, is accepted).")
+            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j), reference "
+                    + "(kron4j's ReferenceMlp from kron4j-reference; 'testkit', its former name, is accepted) or spark "
+                    + "(data-parallel on Apache Spark, --workers N).")
     private String engine;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "With --engine spark: partitions of every batch (default 2); the master is local[N] unless "
+                    + "--spark-master is given.")
+    private Integer workers;
+
+    @Option(names = "--refresh-workers", paramLabel = "G",
+            description = "With --engine spark: decompositions sharded by layer over G of the workers (balanced "
+                    + "n^3 costs, results sent to the driver); 0 (default) decomposes on the driver.")
+    private Integer refreshWorkers;
+
+    @Option(names = "--spark-master", paramLabel = "URL",
+            description = "With --engine spark: a Spark master URL (spark://host:7077, yarn...) instead of local[N]; "
+                    + "see spark/README.md.")
+    private String sparkMaster;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "Native threads of ND4J's kernels (default " + AblationConfig.DEFAULT_THREADS + ": steady "
@@ -308,8 +325,11 @@ public final class AblateCommand implements Callable<Integer> {
                     config.splitSeed(), config.evalExamples());
             ModelShape shape = ModelShape.resolve(config.model(), config.activation(), trainingData.features(),
                     trainingData.classes(), config.data());
-            TrainingEngine trainingEngine = config.engine().equals("dl4j") ? new Dl4jEngine(registry)
-                    : new ReferenceEngine(registry);
+            TrainingEngine trainingEngine = switch (config.engine()) {
+                case "dl4j" -> new Dl4jEngine(registry);
+                case SparkEngine.NAME -> sparkEngine(registry);
+                default -> new ReferenceEngine(registry);
+            };
             NativeThreads.set(config.threads());
             String json = config.toJson();
             if (!resumed) {
@@ -394,6 +414,15 @@ public final class AblateCommand implements Callable<Integer> {
         } catch (IOException | RuntimeException | OutOfMemoryError e) {
             org.slf4j.LoggerFactory.getLogger(AblateCommand.class).warn("writing {} failed", name, e);
             failed.add(name + " (" + BadInputException.oneLine(String.valueOf(e)) + ")");
+        }
+    }
+
+    private SparkEngine sparkEngine(VariantRegistry registry) {
+        try {
+            return new SparkEngine(registry, workers != null ? workers : 2, sparkMaster,
+                    refreshWorkers != null ? refreshWorkers : 0);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
         }
     }
 

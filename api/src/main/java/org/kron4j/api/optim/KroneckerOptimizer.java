@@ -49,6 +49,7 @@ import org.kron4j.api.optim.transform.TransformChain;
 import org.kron4j.api.optim.transform.UpdateChainFactory;
 import org.kron4j.api.optim.transform.UpdateContext;
 import org.kron4j.api.optim.transform.UpdateTransform;
+import org.kron4j.api.refresh.RefreshJob;
 import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -151,6 +152,7 @@ public final class KroneckerOptimizer {
     private final FactorStore store;
     private final CurvatureEstimator estimator;
     private final TransformChain chain;
+    private final RefreshRunner refreshRunner;
     private final int tCov;
     private final int tInv;
     private final TargetSource targets;
@@ -169,7 +171,8 @@ public final class KroneckerOptimizer {
     private double longestRefreshStallMillis;
 
     private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
-            UpdateChainFactory chainFactory, RefreshTestHooks hooks) {
+            UpdateChainFactory chainFactory, RefreshTestHooks hooks, RefreshRunner refreshRunner) {
+        this.refreshRunner = refreshRunner;
         this.config = config;
         this.variant = config.variant();
         this.model = model;
@@ -188,7 +191,8 @@ public final class KroneckerOptimizer {
             throw new IllegalStateException("variant '" + variant.name() + "' made " + estimator.blocks().size()
                     + " blocks for " + model.size() + " layers");
         }
-        this.background = config.driverValue(OptimizerSettings.ASYNC_REFRESH)
+        // a refresh runner computes the jobs elsewhere, synchronously: no background thread then
+        this.background = config.driverValue(OptimizerSettings.ASYNC_REFRESH) && refreshRunner == null
                 ? new BackgroundRefresh(hooks, store.counters()) : null;
         this.refreshLag = config.driverValue(OptimizerSettings.REFRESH_LAG);
         this.dampingOffset = adaptiveStep(config) || adaptiveDamping(config)
@@ -318,6 +322,18 @@ public final class KroneckerOptimizer {
      *     gradient shapes) or lacks a planned field
      */
     public StepResult step(ModelCapture capture) {
+        return step(capture, null);
+    }
+
+    /**
+     * {@link #step(ModelCapture)} for a data-parallel engine that collected this step's statistics
+     * elsewhere: {@code collected} is the sum of {@code estimator().collect} over the shards of the
+     * batch (additive form), used instead of collecting from {@code capture}, which then needs only
+     * the fields beyond the statistics (gradient, and loss/oracle/parameters when planned). Null
+     * collects from the capture as {@link #step(ModelCapture)} does. Ignored on steps that are not
+     * statistics steps.
+     */
+    public StepResult step(ModelCapture capture, Statistics collected) {
         Objects.requireNonNull(capture, "capture");
         checkShapes(capture);
         boolean statisticsStep = isStatisticsStep();
@@ -349,7 +365,7 @@ public final class KroneckerOptimizer {
         StateReader before = statisticsStep || isRefreshStep() ? snapshot() : null;
         long decompositionBefore = decompositionStep;
         try {
-            return guardedStep(capture, statisticsStep, before, decompositionBefore, installNanos);
+            return guardedStep(capture, statisticsStep, before, decompositionBefore, installNanos, collected);
         } catch (IllegalArgumentException | IllegalStateException e) {
             rollBack(before, decompositionBefore);
             throw e; // the capture does not fit the plan (a lacking field...): the caller's error, not a fault
@@ -408,6 +424,12 @@ public final class KroneckerOptimizer {
      */
     private void refresh(long current) {
         double requested = damping + dampingOffset;
+        if (refreshRunner != null) {
+            // an engine's runner computes the jobs (e.g. on its workers) and hands back the results
+            estimator.install(refreshRunner.run(estimator.prepareRefresh(requested), requested));
+            decompositionStep = current;
+            return;
+        }
         if (background == null) {
             // the estimator's own refresh (for split blocks, install(prepareRefresh(λ).compute()) block by
             // block): an estimator that wraps another and overrides refresh keeps working as before
@@ -425,11 +447,11 @@ public final class KroneckerOptimizer {
     }
 
     private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before,
-            long decompositionBefore, long installNanos) {
+            long decompositionBefore, long installNanos, Statistics collected) {
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
-                statistics = estimator.collect(capture);
+                statistics = collected != null ? collected : estimator.collect(capture);
                 if (!statistics.isFinite()) {
                     return skip("the collected curvature statistics are not finite");
                 }
@@ -756,6 +778,19 @@ public final class KroneckerOptimizer {
     }
 
     /**
+     * Computes the jobs of one refresh step ({@link CurvatureEstimator#prepareRefresh}, one per block
+     * in model order) and returns their results in the same order, for
+     * {@link CurvatureEstimator#install}. Called on the training thread inside {@link #step}, after
+     * the step's statistics were absorbed; the optimizer's state ({@link #stateBytes}) is then the
+     * one the jobs were prepared from, so a runner may also rebuild a block's job elsewhere from that
+     * state and {@code damping} ({@code blocks().get(i).prepareRefresh(damping)}), bit for bit.
+     */
+    @FunctionalInterface
+    public interface RefreshRunner {
+        java.util.List<org.kron4j.api.refresh.RefreshResult> run(List<RefreshJob> jobs, double damping);
+    }
+
+    /**
      * Builds an optimizer: the variant or a whole {@link OptimizerConfig}, the model, then typed
      * settings (each validated as it is set: out of range → {@link IllegalArgumentException}
      * naming the setting and its range; a setting that does not apply to the variant →
@@ -767,6 +802,7 @@ public final class KroneckerOptimizer {
         private ModelSpec model;
         private SymmetricLinearAlgebra linearAlgebra;
         private UpdateChainFactory chainFactory;
+        private RefreshRunner refreshRunner;
         private RefreshTestHooks refreshHooks = RefreshTestHooks.NONE;
 
         private Builder(CurvatureApproximation variant) {
@@ -853,6 +889,20 @@ public final class KroneckerOptimizer {
         }
 
         /**
+         * Where a refresh step's decomposition jobs run; by default the driver's own schedule
+         * (synchronous, or the background thread of {@code asyncRefresh}). A distributed engine
+         * computes them on its workers (see {@link RefreshRunner}); the refresh is then synchronous
+         * whatever {@code asyncRefresh} says.
+         */
+        public Builder refreshRunner(RefreshRunner runner) {
+            if (this.refreshRunner != null) {
+                throw new IllegalStateException("refreshRunner was already set");
+            }
+            this.refreshRunner = Objects.requireNonNull(runner, "runner");
+            return this;
+        }
+
+        /**
          * @throws IllegalStateException when no model was given
          * @throws org.kron4j.api.UnsupportedModelException when the variant cannot handle the model
          */
@@ -862,7 +912,7 @@ public final class KroneckerOptimizer {
             }
             SymmetricLinearAlgebra kernels = linearAlgebra != null ? linearAlgebra : LinearAlgebras.forCurrentBackend();
             UpdateChainFactory chains = chainFactory != null ? chainFactory : KroneckerOptimizer::defaultChain;
-            return new KroneckerOptimizer(settings.build(), model, kernels, chains, refreshHooks);
+            return new KroneckerOptimizer(settings.build(), model, kernels, chains, refreshHooks, refreshRunner);
         }
     }
 }
