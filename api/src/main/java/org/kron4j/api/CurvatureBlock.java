@@ -5,6 +5,8 @@ import java.util.Set;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.refresh.RefreshJob;
+import org.kron4j.api.refresh.RefreshResult;
 import org.kron4j.api.store.StateTransaction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -17,7 +19,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <ol>
  *   <li>on statistics steps (every {@code tCov}): {@link #collect} then, once the whole step's
  *       statistics passed the finiteness guard, {@link #absorb};</li>
- *   <li>on refresh steps (every {@code tInv}, and the first step): {@link #refresh};</li>
+ *   <li>on refresh steps (every {@code tInv}, and the first step): {@link #refresh}, or its two
+ *       halves {@link #prepareRefresh} and, once the job computed elsewhere finished,
+ *       {@link #install} (at the start of a later step under asynchronous refresh);</li>
  *   <li>every step that is not skipped: {@link #precondition}.</li>
  * </ol>
  * The driver never calls a block with non-finite input. Step 0 is always a statistics and
@@ -53,6 +57,39 @@ public interface CurvatureBlock {
      * @param damping the optimizer's current damping λ ≥ 0
      */
     void refresh(double damping);
+
+    /**
+     * The first half of {@link #refresh} for a refresh computed elsewhere (a background thread, a
+     * worker): copies what the decompositions need from the current averages into a
+     * {@link RefreshJob} that holds no reference to this block. Training thread; O(size of the
+     * factors). A block that splits its refresh guarantees that
+     * {@code install(prepareRefresh(λ).compute())} has the effect of {@code refresh(λ)}, bit for bit.
+     *
+     * <p>The default does not split: its job computes nothing and {@link #install} then runs
+     * {@link #refresh} itself, so every block works under an asynchronous driver (synchronously).
+     *
+     * @param damping the optimizer's current damping λ ≥ 0 (what {@link #refresh} would get)
+     */
+    default RefreshJob prepareRefresh(double damping) {
+        return RefreshJob.synchronous(layer().name(), damping);
+    }
+
+    /**
+     * The second half of {@link #refresh}: swaps in the decompositions of a job made by this block's
+     * {@link #prepareRefresh}, finishing the store's fallback chain (a failed decomposition keeps
+     * the last good one, counted and logged). Training thread, between steps. The caller installs
+     * results in the order their jobs were prepared and prepares no other job in between (so
+     * whatever a job read from the decompositions in use is still what is in use).
+     *
+     * @throws IllegalArgumentException when the result is not one of this block type's
+     */
+    default void install(RefreshResult result) {
+        if (!result.isSynchronous()) {
+            throw new IllegalArgumentException(getClass().getSimpleName() + " for layer '" + layer().name()
+                    + "' cannot install " + result + ": it does not split its refresh");
+        }
+        refresh(result.scalar(RefreshResult.DAMPING));
+    }
 
     /**
      * Maps a gradient to the preconditioned direction (an approximation of (F + λI)⁻¹ g). May

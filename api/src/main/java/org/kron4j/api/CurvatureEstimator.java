@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.Set;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.ModelCapture;
+import org.kron4j.api.refresh.RefreshJob;
+import org.kron4j.api.refresh.RefreshResult;
 import org.kron4j.api.store.StateTransaction;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
@@ -33,6 +35,34 @@ public interface CurvatureEstimator {
 
     /** Refreshes every block's decompositions. */
     void refresh(double damping);
+
+    /**
+     * Every block's {@link CurvatureBlock#prepareRefresh}, in model order: the jobs of one refresh,
+     * which together with {@link #install} have the effect of {@link #refresh}. The driver refreshes
+     * through {@link #refresh} when synchronous and through these two under asynchronous refresh, so
+     * an estimator that overrides one must override the others consistently.
+     */
+    default List<RefreshJob> prepareRefresh(double damping) {
+        List<RefreshJob> jobs = new ArrayList<>(blocks().size());
+        for (CurvatureBlock block : blocks()) {
+            jobs.add(block.prepareRefresh(damping));
+        }
+        return jobs;
+    }
+
+    /**
+     * Installs the results of the jobs of one {@link #prepareRefresh}, one per block in model
+     * order, all in this call (no step sees some blocks refreshed and others not).
+     */
+    default void install(List<RefreshResult> results) {
+        List<CurvatureBlock> blocks = blocks();
+        if (results.size() != blocks.size()) {
+            throw new IllegalArgumentException("expected " + blocks.size() + " refresh results, got " + results.size());
+        }
+        for (int i = 0; i < blocks.size(); i++) {
+            blocks.get(i).install(results.get(i));
+        }
+    }
 
     /**
      * Preconditions every layer's gradient.

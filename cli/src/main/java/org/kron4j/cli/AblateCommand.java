@@ -12,6 +12,7 @@ import org.kron4j.cli.data.TrainingData;
 import org.kron4j.cli.engine.Dl4jEngine;
 import org.kron4j.cli.engine.ModelShape;
 import org.kron4j.cli.engine.ReferenceEngine;
+import org.kron4j.cli.engine.SparkEngine;
 import org.kron4j.cli.ablation.BatchSchedule;
 import org.kron4j.cli.ablation.Study;
 import org.kron4j.cli.report.DampingPlot;
@@ -22,6 +23,11 @@ import org.kron4j.cli.report.OutputFolder;
 import org.kron4j.cli.report.Progress;
 import org.kron4j.cli.report.ReportWriter;
 import org.kron4j.cli.report.ResultsCsv;
+import org.kron4j.cli.checkpoint.ResumableStudy;
+import org.kron4j.cli.checkpoint.StopSignal;
+import org.kron4j.cli.checkpoint.StudyCheckpoints;
+import org.kron4j.cli.checkpoint.StudyRecord;
+import org.kron4j.cli.checkpoint.StudyStopped;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,6 +66,17 @@ import picocli.CommandLine.Model.CommandSpec;
                     + "per method and seed), steps.csv (per step: batch size, loss, damping λ, reduction ratio ρ, step "
                     + "size α, momentum μ), report.md (medians, winners, damping, settings), loss.png (loss vs steps and "
                     + "vs seconds), damping.png (λ vs steps), config.json (every setting; rerun with --config).",
+            "",
+            "Interrupted studies: the study runs in a hidden partial folder next to its results folder "
+                    + "(results/.<name>.partial) with a checkpoint of the running run every --checkpoint-every steps "
+                    + "and a record of every finished run. Ctrl-C or SIGTERM finishes the current step, writes a "
+                    + "checkpoint, prints the command that resumes the study and exits with 130; after a kill "
+                    + "(SIGKILL, power loss) the last checkpoint is used. 'kron4j ablate --resume DIR' continues it "
+                    + "and writes the results an uninterrupted study would have (timings aside). Every 'kron4j "
+                    + "ablate' lists the stopped studies next to its results folder with their resume commands; "
+                    + "delete a partial folder to discard its study. Two commands started at the same moment never "
+                    + "share a folder (the second gets <timestamp>-2). If a plot or the report fails, the results "
+                    + "are kept and the command exits with 1.",
             ""},
         footerHeading = "%nExamples:%n",
         footer = {
@@ -71,8 +88,11 @@ import picocli.CommandLine.Model.CommandSpec;
             "  kron4j ablate --data fashion-mnist --model cnn:5x32-5x64-1024 --variants \"kfac;ekfac;adam\"",
             "  kron4j ablate --engine reference --data iris --steps 60",
             "  kron4j ablate --config results/2025-01-01T10-00-00/config.json --out results/rerun",
+            "  kron4j ablate --resume results/2025-01-01T10-00-00",
             "",
-            "Exit codes: 0 ok, 1 the run failed, 2 bad input (one line on stderr, nothing written)."})
+            "Exit codes: 0 ok, 1 the run failed (computed results are kept), 2 bad input (one line on stderr, "
+                    + "nothing written), 130 interrupted by Ctrl-C or SIGTERM (checkpoint written; resume with the "
+                    + "printed command)."})
 public final class AblateCommand implements Callable<Integer> {
     @ParentCommand
     private Kron4jCommand parent;
@@ -149,9 +169,25 @@ public final class AblateCommand implements Callable<Integer> {
     private String activation;
 
     @Option(names = "--engine", paramLabel = "NAME",
-            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j) or reference "
-                    + "(kron4j's ReferenceMlp from kron4j-reference; 'testkit', its former name, is accepted).")
+            description = "dl4j (default: DL4J MultiLayerNetwork, kron4j attached through kron4j-dl4j), reference "
+                    + "(kron4j's ReferenceMlp from kron4j-reference; 'testkit', its former name, is accepted) or spark "
+                    + "(data-parallel on Apache Spark, --workers N).")
     private String engine;
+
+    @Option(names = "--workers", paramLabel = "N",
+            description = "With --engine spark: partitions of every batch (default 2); the master is local[N] unless "
+                    + "--spark-master is given.")
+    private Integer workers;
+
+    @Option(names = "--refresh-workers", paramLabel = "G",
+            description = "With --engine spark: decompositions sharded by layer over G of the workers (balanced "
+                    + "n^3 costs, results sent to the driver); 0 (default) decomposes on the driver.")
+    private Integer refreshWorkers;
+
+    @Option(names = "--spark-master", paramLabel = "URL",
+            description = "With --engine spark: a Spark master URL (spark://host:7077, yarn...) instead of local[N]; "
+                    + "see spark/README.md.")
+    private String sparkMaster;
 
     @Option(names = "--threads", paramLabel = "N",
             description = "Native threads of ND4J's kernels (default " + AblationConfig.DEFAULT_THREADS + ": steady "
@@ -160,49 +196,240 @@ public final class AblateCommand implements Callable<Integer> {
     private Integer threads;
 
     @Option(names = "--out", paramLabel = "DIR", description = "Output folder; must not exist (default "
-            + "results/<timestamp>).")
+            + "results/<timestamp>, or <timestamp>-2, -3, … when that is taken).")
     private String out;
 
     @Option(names = {"-q", "--quiet"}, description = "No progress bar.")
     private boolean quiet;
 
+    @Option(names = "--checkpoint-every", paramLabel = "N",
+            description = "Write a checkpoint of the running run every N steps (default "
+                    + StudyCheckpoints.DEFAULT_EVERY + "; 0: only when stopped and at the end of each run), in the "
+                    + "hidden partial folder next to the results folder; a resume keeps the study's interval unless "
+                    + "given. Does not change any result.")
+    private Integer checkpointEvery;
+
+    @Option(names = "--resume", paramLabel = "DIR",
+            description = "Continue a study that was stopped (SIGINT, SIGTERM) or killed: DIR is its results folder "
+                    + "(as it will be named) or its partial folder .NAME.partial. Finished runs are kept, the "
+                    + "interrupted run continues from its last checkpoint; the results are those of an "
+                    + "uninterrupted study, timings aside. Only --checkpoint-every, --quiet and --verbose may be "
+                    + "given with it.")
+    private String resume;
+
     @Override
     public Integer call() throws IOException {
+        int every = checkpointEvery();
+        if (resume != null) {
+            return resumeStudy();
+        }
         VariantRegistry registry = parent.registry();
         List<String> skipped = new ArrayList<>();
         AblationConfig config = configure(registry, skipped);
-        Path target = out != null ? WorkingDirectory.resolve(out) : defaultOut();
         String started = LocalDateTime.now().format(DateTimeFormatter.ISO_LOCAL_DATE_TIME).substring(0, 19);
-        try (OutputFolder folder = OutputFolder.prepare(target)) {
+        OutputFolder folder = out != null ? OutputFolder.reserve(WorkingDirectory.resolve(out))
+                : OutputFolder.reserveNew(WorkingDirectory.resolve("results"),
+                        LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss")));
+        reportStopped(folder.target().getParent());
+        return runStudy(folder, config, skipped, new StudyRecord(StudyCheckpoints.digest(config.toJson()),
+                commandLine(), started, every), false, every);
+    }
+
+    private int checkpointEvery() {
+        if (checkpointEvery == null) {
+            return StudyCheckpoints.DEFAULT_EVERY;
+        }
+        if (checkpointEvery < 0) {
+            throw new BadInputException("--checkpoint-every must be at least 0 (0: checkpoint a run only when "
+                    + "stopped and at its end), got " + checkpointEvery);
+        }
+        return checkpointEvery;
+    }
+
+    /** --resume DIR: takes over the partial folder, checks its record and config, runs what is left. */
+    private Integer resumeStudy() throws IOException {
+        List<String> given = new ArrayList<>();
+        String[][] options = {{"--config", configFile}, {"--study", study}, {"--variants", variants},
+            {"--seeds", seeds}, {"--steps", str(steps)}, {"--target", str(target)}, {"--window", str(window)},
+            {"--batch", batch}, {"--data", data}, {"--data-dir", dataDir}, {"--model", model},
+            {"--activation", activation}, {"--engine", engine}, {"--threads", str(threads)}, {"--out", out}};
+        for (String[] option : options) {
+            if (option[1] != null) {
+                given.add(option[0]);
+            }
+        }
+        if (!given.isEmpty()) {
+            throw new BadInputException("--resume continues a study exactly as it was configured; "
+                    + String.join(", ", given) + " cannot be given with it (start a new study to change them)");
+        }
+        Path dir = WorkingDirectory.resolve(resume);
+        if (OutputFolder.partialFolder(dir).isEmpty() && Files.isRegularFile(dir.resolve("results.csv"))) {
+            parent.out().println("kron4j ablate: " + display(dir) + " is a finished study (results.csv is there): "
+                    + "nothing to resume");
+            if (OutputFolder.removeBookkeeping(dir, StudyRecord.FILE, StudyCheckpoints.FOLDER)) {
+                parent.out().println("kron4j ablate: removed the checkpoints a kill during its final move left in "
+                        + display(dir));
+            }
+            return Kron4jCommand.OK;
+        }
+        OutputFolder folder = OutputFolder.resume(dir);
+        try {
+            ResumableStudy stopped = ResumableStudy.open(folder.partial(), parent.registry());
+            StudyRecord record = stopped.record();
+            parent.err().println("kron4j ablate: resuming " + display(folder.target()) + " (started "
+                    + record.started() + ": " + record.commandLine() + ")");
+            int every = checkpointEvery != null ? checkpointEvery() : record.checkpointEvery();
+            return runStudy(folder, stopped.config(), List.of(), record, true, every);
+        } catch (RuntimeException | IOException e) {
+            folder.close();
+            throw e;
+        }
+    }
+
+    private static String str(Object value) {
+        return value == null ? null : value.toString();
+    }
+
+    /** Reports the stopped studies next to a results folder, with the command that resumes each. */
+    private void reportStopped(Path results) {
+        List<Path> stopped = new ArrayList<>();
+        for (Path partial : OutputFolder.stale(results)) {
+            if (Files.exists(partial.resolve(StudyRecord.FILE))) {
+                stopped.add(partial);
+            } else if (OutputFolder.discardIfEmpty(partial)) {
+                parent.err().println("kron4j ablate: removed " + display(partial) + ", left empty by a command killed "
+                        + "before its study started");
+            }
+        }
+        for (Path partial : stopped.subList(0, Math.min(5, stopped.size()))) {
+            parent.err().println("kron4j ablate: a stopped study can be resumed: " + resumeCommand(partial)
+                    + " (or delete " + display(partial) + ")");
+        }
+        if (stopped.size() > 5) {
+            parent.err().println("kron4j ablate: and " + (stopped.size() - 5) + " more stopped studies in "
+                    + display(results) + " (ls -a)");
+        }
+        for (Path legacy : OutputFolder.legacyLeftovers(results)) {
+            parent.err().println("kron4j ablate: " + display(legacy) + " was left by a kron4j run killed before "
+                    + "studies could be resumed; it holds nothing to resume: delete it");
+        }
+    }
+
+    private static String resumeCommand(Path partial) {
+        String name = partial.getFileName().toString();
+        Path target = partial.resolveSibling(name.substring(1, name.length() - OutputFolder.PARTIAL_SUFFIX.length()));
+        return "kron4j ablate --resume " + display(target);
+    }
+
+    /** Runs (or continues) a study in its reserved folder; commits the results, keeps them if a later step fails. */
+    private Integer runStudy(OutputFolder reserved, AblationConfig config, List<String> skipped, StudyRecord record,
+            boolean resumed, int every) throws IOException {
+        VariantRegistry registry = parent.registry();
+        try (OutputFolder folder = reserved; StopSignal stop = StopSignal.install(parent.err())) {
             Path dir = config.dataDir() == null ? null : WorkingDirectory.resolve(config.dataDir());
             TrainingData trainingData = DataCatalog.load(config.data(), dir, config.autoencoder(), config.testFraction(),
                     config.splitSeed(), config.evalExamples());
             ModelShape shape = ModelShape.resolve(config.model(), config.activation(), trainingData.features(),
                     trainingData.classes(), config.data());
-            TrainingEngine trainingEngine = config.engine().equals("dl4j") ? new Dl4jEngine(registry)
-                    : new ReferenceEngine(registry);
+            TrainingEngine trainingEngine = switch (config.engine()) {
+                case "dl4j" -> new Dl4jEngine(registry);
+                case SparkEngine.NAME -> sparkEngine(registry);
+                default -> new ReferenceEngine(registry);
+            };
             NativeThreads.set(config.threads());
-            AblationRunner runner = new AblationRunner(config, shape, trainingData, trainingEngine);
+            String json = config.toJson();
+            if (!resumed) {
+                folder.write("config.json", json);
+                record.write(folder.partial());
+            }
+            folder.bookkeeping(StudyRecord.FILE, StudyCheckpoints.FOLDER);
+            StudyCheckpoints checkpoints = new StudyCheckpoints(folder.partial(), record.digest(), every);
+            checkpoints.removeTemporaryFiles();
+            AblationRunner runner = new AblationRunner(config, shape, trainingData, trainingEngine)
+                    .checkpointing(checkpoints, stop);
             long start = System.nanoTime();
             List<RunResult> runs;
             try (Progress progress = new Progress(parent.err(), !quiet)) {
                 progress.started(runner.totalSteps());
-                runner.warmUp(progress);
+                try {
+                    runner.warmUp(progress);
+                } catch (StudyStopped e) {
+                    folder.keep();
+                    throw e;
+                }
+                folder.keep();
                 runs = runner.runAll(progress);
+            } catch (StudyStopped e) {
+                parent.err().println("kron4j ablate: " + stop.received() + ": " + e.getMessage()
+                        + "; finished runs and checkpoints are kept in " + display(folder.partial()));
+                parent.err().println("kron4j ablate: resume with: " + resumeCommand(folder.partial()));
+                return Kron4jCommand.INTERRUPTED;
+            } catch (RuntimeException | Error e) {
+                if (checkpoints.hasAny()) {
+                    parent.err().println("kron4j ablate: the study failed; what it computed is kept in "
+                            + display(folder.partial()) + "; resume with: " + resumeCommand(folder.partial()));
+                }
+                throw e;
             }
             double wall = (System.nanoTime() - start) / 1e9;
             AblationResult result = new AblationResult(config, shape, trainingData.description(),
                     trainingEngine.describe(), runs, wall, skipped);
-            folder.write("results.csv", ResultsCsv.write(result.reportedRuns()));
-            folder.write("config.json", config.toJson());
+            // the data first: once these are written the study's results exist, whatever fails after
+            folder.write("results.csv", ResultsCsv.write(result));
+            folder.write("config.json", json);
             folder.write("steps.csv", StepsCsv.write(result.runs()));
-            folder.write("loss.png", LossPlot.render(result));
-            folder.write("damping.png", DampingPlot.render(result));
-            folder.write("report.md", ReportWriter.write(result, commandLine(), display(target), registry, started));
-            Path written = folder.commit();
-            printSummary(result, written);
+            List<String> failed = new ArrayList<>();
+            String commandLine = resumed ? record.commandLine() + " (resumed: " + commandLine() + ")"
+                    : record.commandLine();
+            writeOrReport(folder, "loss.png", () -> LossPlot.render(result), failed);
+            writeOrReport(folder, "damping.png", () -> DampingPlot.render(result), failed);
+            writeOrReport(folder, "report.md", () -> ReportWriter.write(result, commandLine, display(folder.target()),
+                    registry, record.started()).getBytes(java.nio.charset.StandardCharsets.UTF_8), failed);
+            Path written;
+            try {
+                written = folder.commit();
+            } catch (IOException e) {
+                parent.err().println("kron4j ablate: the results are complete in " + display(folder.partial())
+                        + " but could not be moved to " + display(folder.target()) + ": " + e.getMessage()
+                        + "; '" + resumeCommand(folder.partial()) + "' moves them once that is fixed");
+                return Kron4jCommand.RUN_FAILED;
+            }
+            try {
+                printSummary(result, written);
+            } catch (RuntimeException e) {
+                failed.add("the summary (" + BadInputException.oneLine(String.valueOf(e)) + ")");
+            }
+            if (!failed.isEmpty()) {
+                parent.err().println("kron4j ablate: the results are in " + display(written) + " (results.csv, "
+                        + "steps.csv, config.json), but writing " + String.join(", ", failed) + " failed");
+                return Kron4jCommand.RUN_FAILED;
+            }
         }
         return Kron4jCommand.OK;
+    }
+
+    /** What renders one report file. */
+    private interface Render {
+        byte[] bytes() throws IOException;
+    }
+
+    /** Writes a file derived from the results; a failure (out of memory while drawing, too) is noted, not thrown. */
+    private static void writeOrReport(OutputFolder folder, String name, Render render, List<String> failed) {
+        try {
+            folder.write(name, render.bytes());
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            org.slf4j.LoggerFactory.getLogger(AblateCommand.class).warn("writing {} failed", name, e);
+            failed.add(name + " (" + BadInputException.oneLine(String.valueOf(e)) + ")");
+        }
+    }
+
+    private SparkEngine sparkEngine(VariantRegistry registry) {
+        try {
+            return new SparkEngine(registry, workers != null ? workers : 2, sparkMaster,
+                    refreshWorkers != null ? refreshWorkers : 0);
+        } catch (IllegalArgumentException e) {
+            throw new BadInputException(e.getMessage());
+        }
     }
 
     /** The configuration: config.json (if given) overridden by options, else defaults overridden by options. */
@@ -329,16 +556,6 @@ public final class AblateCommand implements Callable<Integer> {
         if (!seeds.add(seed)) {
             throw new BadInputException("--seeds '" + text + "' lists seed " + seed + " twice");
         }
-    }
-
-    private static Path defaultOut() {
-        Path results = WorkingDirectory.resolve("results");
-        String stamp = LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH-mm-ss"));
-        Path candidate = results.resolve(stamp);
-        for (int n = 2; Files.exists(candidate); n++) {
-            candidate = results.resolve(stamp + "-" + n);
-        }
-        return candidate;
     }
 
     private static String display(Path path) {

@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The {@code kron4j} command: {@code list}, {@code ablate}, {@code verify}.
+ * The {@code kron4j} command: {@code list}, {@code ablate}, {@code verify}, {@code soak}.
  *
  * <pre>
  * ./kron4j list                                  # variants on the class path, every setting and default
@@ -20,18 +20,24 @@ import picocli.CommandLine.Option;
  * ./kron4j ablate --variants "kfac:damping=0.1;sgd" --seeds 1..5 --steps 300 --out results/mine
  * ./kron4j ablate --config results/mine/config.json --out results/again
  * ./kron4j verify --model 784-256-10
+ * ./kron4j soak --variants kfac,ekfac --steps 10000   # memory over a long run, slope per 1000 steps
  * </pre>
  *
- * <p>Exit codes: 0 ok, 1 the run failed, 2 bad input (one line on stderr, nothing written).
+ * <p>Exit codes: 0 ok, 1 the run failed, 2 bad input (one line on stderr, nothing written), 130
+ * interrupted (SIGINT or SIGTERM; checkpoint written, resumable).
  * Without a subcommand it runs {@code ablate} with its defaults (the repository's "main job").
  */
 @Command(name = "kron4j", mixinStandardHelpOptions = true, versionProvider = Kron4jCommand.Version.class,
         description = {"Kronecker-factored second-order optimizers (K-FAC, EKFAC, KFRA, Shampoo): ablation studies, "
                 + "reports, plots and a curvature check.",
             "Without a command, runs 'ablate' with its defaults."},
-        subcommands = {ListCommand.class, AblateCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class},
+        subcommands = {ListCommand.class, AblateCommand.class, VerifyCommand.class, SoakCommand.class,
+                CommandLine.HelpCommand.class},
         footerHeading = "%nExit codes:%n",
-        footer = {"  0  ok", "  1  the run failed", "  2  bad input (one line on stderr; nothing written)"})
+        footer = {"  0    ok", "  1    the run failed (results already computed are kept; the message says where)",
+            "  2    bad input (one line on stderr; nothing written)",
+            "  130  interrupted by SIGINT (Ctrl-C) or SIGTERM: the current step was finished and a checkpoint "
+                    + "written; the message gives the command that resumes the study"})
 public final class Kron4jCommand implements Callable<Integer> {
     /** Exit code of a successful command. */
     public static final int OK = 0;
@@ -39,6 +45,12 @@ public final class Kron4jCommand implements Callable<Integer> {
     public static final int RUN_FAILED = 1;
     /** Exit code of bad input: unknown variant or data set, malformed or inconsistent config, unwritable output. */
     public static final int BAD_INPUT = 2;
+    /**
+     * Exit code of a command stopped by SIGINT (Ctrl-C) or SIGTERM after finishing its step and
+     * writing a checkpoint: 130, the shells' code for an interrupt, for both signals (a JVM killed by
+     * SIGTERM without this handling exits 143, without a checkpoint).
+     */
+    public static final int INTERRUPTED = 130;
 
     private final VariantRegistry registry;
     private final PrintStream out;
@@ -74,7 +86,7 @@ public final class Kron4jCommand implements Callable<Integer> {
      * Runs the command with the variants found on the class path of the thread's context class
      * loader, printing to the given streams.
      *
-     * @return the exit code: {@link #OK}, {@link #RUN_FAILED} or {@link #BAD_INPUT}
+     * @return the exit code: {@link #OK}, {@link #RUN_FAILED}, {@link #BAD_INPUT} or {@link #INTERRUPTED}
      */
     public static int execute(String[] args, PrintStream out, PrintStream err) {
         VariantRegistry registry;

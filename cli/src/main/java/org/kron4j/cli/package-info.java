@@ -7,14 +7,15 @@
  * with every setting), {@code ablate} (train one model with several optimizers over several
  * seeds, write {@code results.csv}, {@code report.md}, {@code loss.png} and
  * {@code config.json}) and {@code verify} (relative Frobenius error of each variant's curvature
- * block against the exact Fisher / Gauss-Newton matrix of a tiny copy of a network).
+ * block against the exact Fisher / Gauss-Newton matrix of a tiny copy of a network) and
+ * {@code soak} (long runs that sample memory every N steps and print its slope per 1000 steps).
  *
  * <p>Packages: this one holds the commands ({@code Kron4jCommand}, {@code list}, {@code ablate},
- * {@code verify}) and their shared bits (bad input, working directory, native threads);
+ * {@code verify}, {@code soak}) and their shared bits (bad input, working directory, native threads);
  * {@code cli.ablation} the study (configuration, methods and their typed settings, presets,
  * baselines, runner, results); {@code cli.engine} the training engines and model shapes;
  * {@code cli.data} the data readers; {@code cli.report} the output files and progress;
- * {@code cli.verify} the curvature check.
+ * {@code cli.verify} the curvature check; {@code cli.soak} the soak's memory samples and slopes.
  *
  * <p>Structure: a command turns its options (or a {@code config.json}) into an immutable
  * {@code AblationConfig}, checks it completely before anything runs (bad input: exit code 2,

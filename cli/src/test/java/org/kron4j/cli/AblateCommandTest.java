@@ -50,18 +50,41 @@ class AblateCommandTest {
     /** results.csv as header → value maps, one per row. */
     static List<Map<String, String>> csv(Path file) throws IOException {
         List<String> lines = Files.readAllLines(file);
-        String[] header = lines.get(0).split(",", -1);
+        List<String> header = cells(lines.get(0));
         List<Map<String, String>> rows = new ArrayList<>();
         for (String line : lines.subList(1, lines.size())) {
-            String[] cells = line.split(",", -1);
+            List<String> cells = cells(line);
             assertThat(cells).as(line).hasSameSizeAs(header);
             Map<String, String> row = new LinkedHashMap<>();
-            for (int i = 0; i < header.length; i++) {
-                row.put(header[i], cells[i]);
+            for (int i = 0; i < header.size(); i++) {
+                row.put(header.get(i), cells.get(i));
             }
             rows.add(row);
         }
         return rows;
+    }
+
+    /** The cells of one CSV line (RFC 4180: a quoted cell may hold commas, "" is a quote). */
+    static List<String> cells(String line) {
+        List<String> cells = new ArrayList<>();
+        StringBuilder cell = new StringBuilder();
+        boolean quoted = false;
+        for (int i = 0; i < line.length(); i++) {
+            char c = line.charAt(i);
+            if (quoted && c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
+                cell.append('"');
+                i++;
+            } else if (c == '"') {
+                quoted = !quoted;
+            } else if (c == ',' && !quoted) {
+                cells.add(cell.toString());
+                cell.setLength(0);
+            } else {
+                cell.append(c);
+            }
+        }
+        cells.add(cell.toString());
+        return cells;
     }
 
     @Test
@@ -82,7 +105,8 @@ class AblateCommandTest {
     @Test
     void ablate_smallBudget_csvHasOneParsableRowPerMethodAndSeed() throws IOException {
         assertThat(Files.readAllLines(run.resolve("results.csv")).get(0)).isEqualTo(
-                "variant,seed,steps_to_target,seconds_to_target,final_train_loss,test_accuracy,ms_per_step,factor_bytes");
+                "variant,seed,steps_to_target,seconds_to_target,final_train_loss,test_accuracy,ms_per_step,factor_bytes"
+                        + ",settings"); // settings appended by issue 16: the method's resolved spec
         List<Map<String, String>> rows = csv(run.resolve("results.csv"));
         assertThat(rows).hasSize(LABELS.size() * SEEDS.size());
         for (String label : LABELS) {
@@ -114,6 +138,21 @@ class AblateCommandTest {
         // the target is loose: every K-FAC run reaches it
         assertThat(rows).filteredOn(r -> r.get("variant").equals("kfac"))
                 .allSatisfy(r -> assertThat(r.get("steps_to_target")).isNotEmpty());
+    }
+
+    @Test
+    void ablate_smallBudget_settingsColumnIsEachRowsResolvedSpec() throws IOException {
+        for (Map<String, String> r : csv(run.resolve("results.csv"))) {
+            String settings = r.get("settings");
+            assertThat(settings).as(r.toString()).startsWith(r.get("variant") + ":");
+            if (r.get("variant").equals("kfac")) {
+                assertThat(settings).contains("learningRate=0.3,").contains("damping=0.1").contains("klClip=0.0")
+                        .contains("targets=mc_fisher");
+            }
+            if (r.get("variant").equals("sgd")) { // the rate its sweep chose, not the sweep
+                assertThat(settings).containsAnyOf("learningRate=0.05,", "learningRate=0.2,").doesNotContain("|");
+            }
+        }
     }
 
     @Test

@@ -77,7 +77,8 @@ class ParsingTest {
     @Test
     void methods_presetThenOverrides_everySettingPresent() {
         List<MethodConfig> methods = MethodConfig.parseList("kfac:damping=0.01;kfac;sgd", Kron4j.variants(), false);
-        assertThat(methods).extracting(MethodConfig::label).containsExactly("kfac", "kfac-2", "sgd");
+        // issue 16: a repeated method is labelled by the settings that tell the repeats apart (was "kfac", "kfac-2")
+        assertThat(methods).extracting(MethodConfig::label).containsExactly("kfac[damping=0.01]", "kfac", "sgd");
         MethodConfig first = methods.get(0);
         assertThat(first.settings()).containsEntry("damping", "0.01").containsEntry("tInv", "5")
                 // the K-FAC family's presets leave the learning rate at the library default (issue 17)

@@ -27,6 +27,16 @@ public interface FactorStatistics {
     @FunctionalInterface
     interface Factory {
         FactorStatistics create(LayerSpec layer, DataType storage);
+
+        /**
+         * The block of a kind whose curvature is not a Kronecker product, which a variant uses
+         * instead of its own Kronecker block ({@link ScaleShiftStatistics#FACTORY}); empty, the
+         * default, for Kronecker kinds.
+         */
+        default java.util.Optional<org.kron4j.api.CurvatureBlock> ownBlock(LayerSpec layer,
+                org.kron4j.api.store.FactorStore store) {
+            return java.util.Optional.empty();
+        }
     }
 
     /** The capture fields {@link #collect} reads. */

@@ -10,6 +10,9 @@ import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.optim.DampingMode;
+import org.kron4j.api.refresh.RefreshJob;
+import org.kron4j.api.refresh.RefreshResult;
+import org.kron4j.api.store.FactorDecomposition;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.slf4j.Logger;
@@ -35,7 +38,15 @@ import org.slf4j.LoggerFactory;
  * after {@code refresh(λ)} when no statistics were absorbed since and the store raised no damping
  * ({@link #dampingInUse()} shows a raise).
  *
- * <p>Memory: 2(c² + m²) values in storage precision (averages plus one decomposition each).
+ * <p><b>Low-rank application</b> ({@code lowRank} = k &gt; 0, eigen mode only): each factor wider than k
+ * is applied as its top-k eigenpairs plus the mean of its other eigenvalues ({@link LowRankFactor}),
+ * so a direction costs O(m·c·k) ({@link KroneckerAlgebra#applyLowRank}) instead of O(mc(m + c)); the
+ * eigendecompositions are still full (truncated after the fact, in the background under
+ * asynchronous refresh). {@link #multiply} then uses the same truncated factors of the last refresh,
+ * so {@code precondition(multiply(v, λ), λ)} = v still holds.
+ *
+ * <p>Memory: 2(c² + m²) values in storage precision (averages plus one decomposition each); with
+ * low-rank application, k(c + m) more for the truncations.
  */
 public final class KfacBlock implements CurvatureBlock {
     private static final Logger LOG = LoggerFactory.getLogger(KfacBlock.class);
@@ -43,6 +54,10 @@ public final class KfacBlock implements CurvatureBlock {
     private final KroneckerFactors factors;
     private final FactorStatistics statistics;
     private final DampingMode mode;
+    private final ProductScratch scratch = new ProductScratch(2);
+    private final int lowRank;
+    private TruncatedFactor lowRankInput;
+    private TruncatedFactor lowRankOutput;
     private boolean warnedPassThrough;
     private double refreshDamping = Double.NaN;
     private double preconditionDamping = Double.NaN;
@@ -53,9 +68,28 @@ public final class KfacBlock implements CurvatureBlock {
      * @param mode       how damping is applied
      */
     public KfacBlock(KroneckerFactors factors, FactorStatistics statistics, DampingMode mode) {
+        this(factors, statistics, mode, 0);
+    }
+
+    /**
+     * @param lowRank k &gt; 0: apply the inverse with each factor's top-k eigenpairs and the mean of
+     *                the rest of its spectrum ({@link LowRankFactor},
+     *                {@link KroneckerAlgebra#applyLowRank}); needs {@link DampingMode#EIGEN}. 0: off
+     * @throws IllegalArgumentException when lowRank &lt; 0, or &gt; 0 with factored damping
+     */
+    public KfacBlock(KroneckerFactors factors, FactorStatistics statistics, DampingMode mode, int lowRank) {
+        if (lowRank < 0) {
+            throw new IllegalArgumentException("lowRank must be >= 0 (0 = off), got " + lowRank);
+        }
+        if (lowRank > 0 && mode != DampingMode.EIGEN) {
+            throw new IllegalArgumentException("setting 'lowRank' (" + lowRank + ") needs dampingMode=eigen: the "
+                    + "low-rank inverse works in the factors' eigenbases; got dampingMode=" + mode.name()
+                    .toLowerCase(java.util.Locale.ROOT));
+        }
         this.factors = factors;
         this.statistics = statistics;
         this.mode = mode;
+        this.lowRank = lowRank;
     }
 
     /**
@@ -63,8 +97,14 @@ public final class KfacBlock implements CurvatureBlock {
      */
     public static KfacBlock create(LayerSpec layer, org.kron4j.api.store.FactorStore store,
             FactorStatistics.Factory statistics, DampingMode mode) {
+        return create(layer, store, statistics, mode, 0);
+    }
+
+    /** {@link #create(LayerSpec, org.kron4j.api.store.FactorStore, FactorStatistics.Factory, DampingMode)} with low-rank application of rank {@code lowRank} (0: off). */
+    public static KfacBlock create(LayerSpec layer, org.kron4j.api.store.FactorStore store,
+            FactorStatistics.Factory statistics, DampingMode mode, int lowRank) {
         KroneckerFactors factors = new KroneckerFactors(layer, store);
-        return new KfacBlock(factors, statistics.create(layer, store.storagePrecision().dataType()), mode);
+        return new KfacBlock(factors, statistics.create(layer, store.storagePrecision().dataType()), mode, lowRank);
     }
 
     public KroneckerFactors factors() {
@@ -78,6 +118,31 @@ public final class KfacBlock implements CurvatureBlock {
 
     public DampingMode dampingMode() {
         return mode;
+    }
+
+    /** The rank of low-rank application; 0 when off. */
+    public int lowRank() {
+        return lowRank;
+    }
+
+    /**
+     * The factors' top-k truncations for low-rank application, made from the eigendecompositions in
+     * use the first time they are needed after an install (or a restore) and kept until they change.
+     */
+    private boolean refreshLowRank(INDArray inputVectors, INDArray outputVectors) {
+        if (lowRankInput == null || lowRankInput.source() != inputVectors) {
+            lowRankInput = new TruncatedFactor(inputVectors, LowRankFactor.truncate(
+                    factors.input().eigenvalues().orElseThrow(), inputVectors, lowRank));
+        }
+        if (lowRankOutput == null || lowRankOutput.source() != outputVectors) {
+            lowRankOutput = new TruncatedFactor(outputVectors, LowRankFactor.truncate(
+                    factors.output().eigenvalues().orElseThrow(), outputVectors, lowRank));
+        }
+        return lowRankInput.factor().truncated() || lowRankOutput.factor().truncated();
+    }
+
+    /** A truncation and the eigenvector array it was made from (compared by identity: installs swap arrays). */
+    private record TruncatedFactor(INDArray source, LowRankFactor factor) {
     }
 
     @Override
@@ -100,17 +165,36 @@ public final class KfacBlock implements CurvatureBlock {
         factors.absorb(statistics);
     }
 
+    /** {@code install(prepareRefresh(damping).compute())}. */
     @Override
     public void refresh(double damping) {
+        install(prepareRefresh(damping).compute());
+    }
+
+    /**
+     * Snapshots A and G: factored, for (A + π√λ I)⁻¹ and (G + √λ/π I)⁻¹ with π from the current
+     * averages; eigen, for their eigendecompositions. See {@link KroneckerRefreshJob}.
+     */
+    @Override
+    public RefreshJob prepareRefresh(double damping) {
+        String name = layer().name();
         if (mode == DampingMode.FACTORED) {
             double pi = factors.pi();
             double root = Math.sqrt(damping);
-            factors.input().refreshInverse(pi * root);
-            factors.output().refreshInverse(root / pi);
-            refreshDamping = damping;
-        } else {
-            factors.input().refreshEigen();
-            factors.output().refreshEigen();
+            return KroneckerRefreshJob.inverses(name, factors.input().snapshot(), pi * root,
+                    factors.output().snapshot(), root / pi, damping, factors.linearAlgebra());
+        }
+        return KroneckerRefreshJob.eigen(name, factors.input().snapshot(), factors.output().snapshot(), damping,
+                factors.linearAlgebra());
+    }
+
+    /** Swaps in A's and G's decompositions (each keeps its last good one when its own failed). */
+    @Override
+    public void install(RefreshResult result) {
+        factors.input().install(FactorDecomposition.readFrom(result, KroneckerFactors.INPUT + "."));
+        factors.output().install(FactorDecomposition.readFrom(result, KroneckerFactors.OUTPUT + "."));
+        if (mode == DampingMode.FACTORED) {
+            refreshDamping = result.scalar(RefreshResult.DAMPING);
         }
     }
 
@@ -120,18 +204,23 @@ public final class KfacBlock implements CurvatureBlock {
             Optional<INDArray> inputInverse = factors.input().inverse();
             Optional<INDArray> outputInverse = factors.output().inverse();
             if (inputInverse.isPresent() && outputInverse.isPresent()) {
-                return KroneckerAlgebra.applyInverses(outputInverse.get(), gradient, inputInverse.get());
+                return KroneckerAlgebra.applyInverses(outputInverse.get(), gradient, inputInverse.get(), scratch);
             }
         } else {
             Optional<INDArray> inputVectors = factors.input().eigenvectors();
             Optional<INDArray> outputVectors = factors.output().eigenvectors();
             if (inputVectors.isPresent() && outputVectors.isPresent()) {
+                if (lowRank > 0 && refreshLowRank(inputVectors.get(), outputVectors.get())) {
+                    preconditionDamping = damping;
+                    return NdArrays.detached(() -> KroneckerAlgebra.applyLowRank(lowRankOutput.factor(), gradient,
+                            lowRankInput.factor(), damping, true));
+                }
                 INDArray denominators = KroneckerAlgebra.kroneckerEigenvalues(
                         factors.output().eigenvalues().orElseThrow(), factors.input().eigenvalues().orElseThrow(),
                         damping);
                 preconditionDamping = damping;
                 return KroneckerAlgebra.applyEigenInverse(outputVectors.get(), gradient, inputVectors.get(),
-                        denominators);
+                        denominators, scratch);
             }
         }
         if (!warnedPassThrough) {
@@ -149,6 +238,15 @@ public final class KfacBlock implements CurvatureBlock {
     public INDArray multiply(INDArray vector, double damping) {
         if (!(damping >= 0) || Double.isInfinite(damping)) {
             throw new IllegalArgumentException("damping must be in [0, ∞), got " + damping);
+        }
+        if (lowRank > 0) {
+            Optional<INDArray> inputVectors = factors.input().eigenvectors();
+            Optional<INDArray> outputVectors = factors.output().eigenvectors();
+            if (inputVectors.isPresent() && outputVectors.isPresent()
+                    && refreshLowRank(inputVectors.get(), outputVectors.get())) {
+                return KroneckerAlgebra.applyLowRank(lowRankOutput.factor(), vector, lowRankInput.factor(), damping,
+                        false);
+            }
         }
         INDArray a = factors.input().average();
         INDArray g = factors.output().average();

@@ -2,6 +2,7 @@ package org.kron4j.core;
 
 import java.util.Arrays;
 import org.kron4j.api.BlockStatistics;
+import org.kron4j.api.linalg.SymmetricLinearAlgebra;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.store.SymmetricFactor;
@@ -24,6 +25,7 @@ public final class KroneckerFactors {
     private final LayerSpec layer;
     private final SymmetricFactor input;
     private final SymmetricFactor output;
+    private final SymmetricLinearAlgebra linearAlgebra;
 
     /**
      * Registers A (gradient columns) and G (gradient rows) for the layer in the store.
@@ -39,6 +41,7 @@ public final class KroneckerFactors {
         this.layer = layer;
         this.input = store.symmetricFactor(layer.name(), INPUT, Math.toIntExact(shape[1]));
         this.output = store.symmetricFactor(layer.name(), OUTPUT, Math.toIntExact(shape[0]));
+        this.linearAlgebra = store.linearAlgebra();
     }
 
     public LayerSpec layer() {
@@ -53,6 +56,11 @@ public final class KroneckerFactors {
     /** The output-gradient factor G. */
     public SymmetricFactor output() {
         return output;
+    }
+
+    /** The store's decomposition kernels, for refresh jobs. */
+    public SymmetricLinearAlgebra linearAlgebra() {
+        return linearAlgebra;
     }
 
     /** Folds statistics holding "A" and "G" into the averages (other roles are ignored). */

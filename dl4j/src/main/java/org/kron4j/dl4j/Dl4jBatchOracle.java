@@ -11,34 +11,38 @@ import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * The {@link BatchOracle} of a DL4J {@code MultiLayerNetwork} on one minibatch, computed outside
- * DL4J's training machinery by explicit passes over its layers (the statistics pass's semantics:
- * {@code train=false}, no dropout, no masks).
+ * DL4J's training machinery by explicit passes over its layers, one {@link OracleLayer} per DL4J
+ * layer.
  *
- * <p><b>Objective.</b> DL4J's own loss, ℓ_DL4J = c · ℓ_kron4j ({@link OutputLoss}), averaged over
- * the batch, without regularisation: the function whose gradient the capture's GRADIENT (DL4J's
- * gradient divided by B) is. {@link #loss()} and {@link #lossAt} use
- * {@code ILossFunction.computeScore(…, average=true)}; the Gauss-Newton uses c·H_i, H_i kron4j's
- * exact output Hessian.
+ * <p><b>Objective.</b> DL4J's own training loss on the batch, ℓ_DL4J = c · ℓ_kron4j
+ * ({@link OutputLoss}), averaged over the batch, without regularisation and without dropout
+ * (DropoutLayers and dropout on layers are the identity), with BatchNormalization on the batch's own
+ * statistics as DL4J trains it ({@link BatchNormOracleLayer}): the function whose gradient the
+ * capture's GRADIENT (DL4J's gradient divided by B) is when the network has no dropout.
+ * {@link #loss()} and {@link #lossAt} use {@code ILossFunction.computeScore(…, average=true)}; the
+ * Gauss-Newton is Jᵀ (c·H) J / B with H block-diagonal over examples (kron4j's exact output
+ * Hessian) and J the Jacobian of the whole batch's outputs (with batch normalization an example's
+ * output depends on the other examples, and J says so).
  *
- * <p><b>Passes.</b> Forward: z = a·W + b at DenseLayers and the OutputLayer, the layer's activation,
- * ActivationLayers, DropoutLayers (identity), preprocessors, frozen layers through DL4J. Forward
- * mode (R-op), with V the direction of W and v_b that of b: ż = ȧ·W + a·V + v_b, then
- * ȧ' = {@code IActivation.backprop}(z, ż), which is the Jacobian-vector product because every
- * DL4J activation's Jacobian is symmetric (diagonal for element-wise activations,
- * diag(p) − ppᵀ for softmax); preprocessors are applied to tangents as to values, which is exact
- * for DL4J's feed-forward preprocessors (linear reshapes). At the output, u = J v is multiplied by
- * c·H_i ({@link OutputLoss#hessianTimes}) and back-propagated like the statistics pass's output
- * gradients; the parameter part is (1/B) [δᵀ a | Σ_i δ_i] in kron4j's layout.
+ * <p><b>Passes.</b> The forward pass keeps every layer's {@link OracleLayer.Step}. A product is
+ * one forward-mode pass u = J v (each step's {@code tangent}, preprocessors applied to tangents as
+ * to values — DL4J's feed-forward and CNN-to-dense preprocessors are linear reshapes), then
+ * c·H_i u_i per example ({@link OutputLoss#hessianTimes}), then one backward pass (each step's
+ * {@code backward}, preprocessors' {@code backprop}) collecting the parameter parts in DL4J's
+ * layout, divided by B and mapped to kron4j's ({@link ParameterBlock#fromDl4jLayout}).
  *
- * <p><b>Supported networks.</b> Every trained parameter group must be a dense one (DenseLayer without
- * layer norm, OutputLayer) and every layer dense, output, activation, dropout or frozen (below
- * everything trained); the output loss must be one kron4j knows. {@link #loss()} also works with
- * other layers (they are run through DL4J); {@link #lossAt} and the products then throw
- * {@link UnsupportedOperationException} naming the first layer in the way.
+ * <p><b>Supported networks.</b> Every trained parameter group is a dense layer's, a convolution
+ * layer's or a BatchNormalization layer's scale and shift; every layer at or above the lowest
+ * trained one is dense, output, convolution, max/average/sum pooling (SubsamplingLayer or
+ * GlobalPoolingLayer), BatchNormalization, activation or dropout; the output loss is one kron4j
+ * knows. {@link #loss()} also works with other layers (they are run through DL4J's inference
+ * forward); {@link #lossAt} and the products then throw {@link UnsupportedOperationException}
+ * naming the first layer in the way.
  *
- * <p>Costs: the forward pass once, lazily; each product one R-op pass (about one forward pass)
- * and one backward pass; {@link #lossAt} one forward pass. Keeps the batch and that pass until it
- * is dropped; reads the live weights, so it answers for the parameters of its step only.
+ * <p>Costs: the forward pass once, lazily; each product one forward-mode pass (about one forward
+ * pass, im2col of the tangent for convolutions) and one backward pass; {@link #lossAt} one forward
+ * pass. Keeps the batch and that pass until it is dropped; reads the live weights, so it answers
+ * for the parameters of its step only.
  */
 final class Dl4jBatchOracle implements BatchOracle {
     private final NetworkModel model;
@@ -49,9 +53,11 @@ final class Dl4jBatchOracle implements BatchOracle {
     private final int batch;
     private final DataType type;
     private final int[] blockOfLayer;
+    private final OracleLayer[] rules;
     private final String unsupported;
     private final LayerWorkspaceMgr workspaces = LayerWorkspaceMgr.noWorkspaces();
-    private Pass current;
+    private OracleLayer.Step[] current;
+    private INDArray predictionsCache;
     private double loss = Double.NaN;
 
     Dl4jBatchOracle(NetworkModel model, List<ParameterBlock> blocks, INDArray x, INDArray y) {
@@ -63,18 +69,25 @@ final class Dl4jBatchOracle implements BatchOracle {
         this.x = x.dataType() == type ? x : x.castTo(type);
         this.labels = y.dataType() == type ? y : y.castTo(type);
         this.batch = (int) x.size(0);
-        this.blockOfLayer = new int[model.layers().size()];
+        List<NetworkModel.Dl4jLayer> layers = model.layers();
+        this.blockOfLayer = new int[layers.size()];
         Arrays.fill(blockOfLayer, -1);
+        this.rules = new OracleLayer[layers.size()];
         String problem = null;
-        for (NetworkModel.Dl4jLayer layer : model.layers()) {
-            if (isOpaqueHere(layer.role()) && problem == null) {
-                problem = layer.describe() + " has no forward-mode pass in kron4j";
+        for (NetworkModel.Dl4jLayer layer : layers) {
+            rules[layer.index()] = rule(layer);
+            String why = unsupported(layer);
+            if (problem == null && why != null) {
+                problem = why;
             }
         }
         for (int i = 0; i < this.blocks.size(); i++) {
             ParameterBlock block = this.blocks.get(i);
-            if (!block.isDense()) {
-                problem = problem != null ? problem : "parameter group " + block.spec().name() + " is not a dense layer's";
+            NetworkModel.Role role = layers.get(block.layerIndex()).role();
+            boolean known = block.isDense() || block.isConv() || block.isScaleShift();
+            if (!known || blockOfLayer[block.layerIndex()] >= 0 || role == NetworkModel.Role.OPAQUE) {
+                problem = problem != null ? problem : "parameter group " + block.spec().name()
+                        + " is not a dense, convolution or batch-normalization scale-and-shift group";
             } else {
                 blockOfLayer[block.layerIndex()] = i;
             }
@@ -85,10 +98,25 @@ final class Dl4jBatchOracle implements BatchOracle {
         }
     }
 
-    /** Layers the oracle's forward-mode pass cannot go through (convolutional layers included, for now). */
-    private static boolean isOpaqueHere(NetworkModel.Role role) {
-        return role == NetworkModel.Role.OPAQUE || role == NetworkModel.Role.CONV || role == NetworkModel.Role.POOL
-                || role == NetworkModel.Role.BATCHNORM;
+    private static OracleLayer rule(NetworkModel.Dl4jLayer layer) {
+        return switch (layer.role()) {
+            case DENSE -> new DenseOracleLayer(layer.layer(), layer.activation());
+            case OUTPUT -> new DenseOracleLayer(layer.layer(), null);
+            case CONV -> new ConvOracleLayer(layer);
+            case POOL -> new PoolingOracleLayer(layer);
+            case BATCHNORM -> new BatchNormOracleLayer(layer);
+            case ACTIVATION, DROPOUT, FROZEN, OPAQUE -> new TransparentOracleLayer(layer);
+        };
+    }
+
+    /** Why the products cannot go through this layer, or null when they can. */
+    private static String unsupported(NetworkModel.Dl4jLayer layer) {
+        return switch (layer.role()) {
+            case OPAQUE -> layer.describe() + " has no forward-mode pass in kron4j";
+            case POOL -> PoolingOracleLayer.unsupported(layer);
+            case BATCHNORM -> BatchNormOracleLayer.unsupported(layer);
+            default -> null;
+        };
     }
 
     @Override
@@ -99,8 +127,8 @@ final class Dl4jBatchOracle implements BatchOracle {
     @Override
     public double loss() {
         if (Double.isNaN(loss)) {
-            Pass pass = pass();
-            loss = outputLoss.meanLoss(pass.pre[pass.pre.length - 1], labels);
+            OracleLayer.Step[] steps = pass();
+            loss = outputLoss.meanLoss(steps[steps.length - 1].output(), labels);
         }
         return loss;
     }
@@ -114,35 +142,43 @@ final class Dl4jBatchOracle implements BatchOracle {
             int b = blockOfLayer[layer.index()];
             if (b >= 0) {
                 INDArray[] step = blocks.get(b).toDl4jLayout(delta.get(b), type);
-                INDArray w = layer.layer().getParam("W").add(step[0]);
-                INDArray current = layer.layer().getParam("b");
-                INDArray bias = step[1] == null ? null : current.add(step[1].reshape(current.shape()));
-                displaced[layer.index()] = new INDArray[] {w, bias};
+                String[] names = parameterNames(layer);
+                INDArray[] moved = new INDArray[names.length];
+                for (int p = 0; p < names.length; p++) {
+                    INDArray live = layer.layer().paramTable(false).get(names[p]);
+                    moved[p] = live == null ? null : live.add(step[p].reshape(live.shape()));
+                }
+                displaced[layer.index()] = moved;
             }
         }
-        Pass pass = forward(displaced);
-        return outputLoss.meanLoss(pass.pre[pass.pre.length - 1], labels);
+        OracleLayer.Step[] steps = forward(displaced);
+        return outputLoss.meanLoss(steps[steps.length - 1].output(), labels);
+    }
+
+    /** DL4J's names of a trained layer's parameters, in the order of {@link ParameterBlock#toDl4jLayout}. */
+    private static String[] parameterNames(NetworkModel.Dl4jLayer layer) {
+        return layer.role() == NetworkModel.Role.BATCHNORM ? new String[] {"gamma", "beta"} : new String[] {"W", "b"};
     }
 
     @Override
     public List<INDArray> gaussNewtonTimes(List<INDArray> vector) {
         requireSupported();
-        Pass pass = pass();
-        INDArray u = outputTangent(pass, vector);
-        INDArray delta = outputLoss.hessianTimes(predictions(pass), u);
-        return backward(pass, delta);
+        OracleLayer.Step[] steps = pass();
+        INDArray u = outputTangent(steps, vector);
+        INDArray delta = outputLoss.hessianTimes(predictions(), u);
+        return backward(steps, delta);
     }
 
     @Override
     public double[][] gaussNewtonGram(List<List<INDArray>> vectors) {
         requireSupported();
-        Pass pass = pass();
+        OracleLayer.Step[] steps = pass();
         int n = vectors.size();
         INDArray[] tangents = new INDArray[n];
         for (int a = 0; a < n; a++) {
-            tangents[a] = outputTangent(pass, vectors.get(a));
+            tangents[a] = outputTangent(steps, vectors.get(a));
         }
-        INDArray predictions = predictions(pass);
+        INDArray predictions = predictions();
         double[][] gram = new double[n][n];
         for (int b = 0; b < n; b++) {
             INDArray hu = outputLoss.hessianTimes(predictions, tangents[b]);
@@ -157,142 +193,70 @@ final class Dl4jBatchOracle implements BatchOracle {
 
     // ---------------------------------------------------------------- passes
 
-    /** Per DL4J layer its input after preprocessing and z (dense, output and activation layers). */
-    private static final class Pass {
-        final INDArray[] inputs;
-        final INDArray[] pre;
-        INDArray predictions;
-
-        Pass(int layers) {
-            inputs = new INDArray[layers];
-            pre = new INDArray[layers];
-        }
-    }
-
-    private Pass pass() {
+    private OracleLayer.Step[] pass() {
         if (current == null) {
             current = forward(null);
         }
         return current;
     }
 
-    private INDArray predictions(Pass pass) {
-        if (pass.predictions == null) {
-            pass.predictions = outputLoss.predictions(pass.pre[pass.pre.length - 1]);
+    private INDArray predictions() {
+        if (predictionsCache == null) {
+            OracleLayer.Step[] steps = pass();
+            predictionsCache = outputLoss.predictions(steps[steps.length - 1].output());
         }
-        return pass.predictions;
+        return predictionsCache;
     }
 
-    /** The forward pass; {@code displaced[l]}, when given and not null, replaces layer l's {W, b}. */
-    private Pass forward(INDArray[][] displaced) {
+    /** The forward pass; {@code displaced[l]}, when given and not null, replaces layer l's parameters. */
+    private OracleLayer.Step[] forward(INDArray[][] displaced) {
         List<NetworkModel.Dl4jLayer> layers = model.layers();
-        Pass pass = new Pass(layers.size());
+        OracleLayer.Step[] steps = new OracleLayer.Step[layers.size()];
         INDArray a = x;
         for (NetworkModel.Dl4jLayer layer : layers) {
             int l = layer.index();
             INDArray in = layer.preProcessor() != null ? layer.preProcessor().preProcess(a, batch, workspaces) : a;
-            pass.inputs[l] = in;
-            switch (layer.role()) {
-                case DENSE, OUTPUT -> {
-                    INDArray[] params = displaced != null && displaced[l] != null ? displaced[l] : null;
-                    INDArray z = in.mmul(params != null ? params[0] : layer.layer().getParam("W"));
-                    if (layer.layer().paramTable(false).containsKey("b")) {
-                        z.addiRowVector(params != null && params[1] != null ? params[1] : layer.layer().getParam("b"));
-                    }
-                    pass.pre[l] = z;
-                    a = layer.role() == NetworkModel.Role.OUTPUT ? null : layer.activation().getActivation(z.dup(), false);
-                }
-                case ACTIVATION -> {
-                    pass.pre[l] = in;
-                    a = layer.activation().getActivation(in.dup(), false);
-                }
-                case DROPOUT -> a = in;
-                case OPAQUE, FROZEN, CONV, POOL, BATCHNORM -> a = layer.layer().activate(in, false, workspaces);
-            }
+            steps[l] = rules[l].forward(in, displaced != null ? displaced[l] : null);
+            a = steps[l].output();
         }
-        return pass;
+        return steps;
     }
 
-    /** u = J v (B×k): the forward-mode pass ż = ȧ·W + a·V + v_b, ȧ' = f'(z) ż. */
-    private INDArray outputTangent(Pass pass, List<INDArray> vector) {
+    /** u = J v (B×k): every layer's tangent, from the lowest layer with a direction up. */
+    private INDArray outputTangent(OracleLayer.Step[] steps, List<INDArray> vector) {
         checkVector(vector);
-        INDArray tangent = null; // ȧ: the tangent of the current layer's input; null is zero
+        INDArray tangent = null; // the tangent of the current layer's input; null is zero
         for (NetworkModel.Dl4jLayer layer : model.layers()) {
             int l = layer.index();
             if (tangent != null && layer.preProcessor() != null) {
                 tangent = layer.preProcessor().preProcess(tangent, batch, workspaces);
             }
-            switch (layer.role()) {
-                case DENSE, OUTPUT -> {
-                    INDArray z = tangent == null ? null : tangent.mmul(layer.layer().getParam("W"));
-                    int b = blockOfLayer[l];
-                    if (b >= 0) {
-                        INDArray[] direction = blocks.get(b).toDl4jLayout(vector.get(b), type);
-                        INDArray own = pass.inputs[l].mmul(direction[0]);
-                        if (direction[1] != null) {
-                            own.addiRowVector(direction[1]);
-                        }
-                        z = z == null ? own : z.addi(own);
-                    }
-                    if (layer.role() == NetworkModel.Role.OUTPUT) {
-                        return z != null ? z : Nd4j.zeros(type, batch, pass.pre[l].size(1));
-                    }
-                    tangent = z == null ? null : layer.activation().backprop(pass.pre[l].dup(), z).getFirst();
-                }
-                case ACTIVATION -> tangent = tangent == null ? null
-                        : layer.activation().backprop(pass.pre[l].dup(), tangent).getFirst();
-                case DROPOUT -> {
-                }
-                case FROZEN -> {
-                    if (tangent != null) {
-                        throw new IllegalStateException("unreachable: " + layer.describe() + " is above a trained layer");
-                    }
-                }
-                case OPAQUE, CONV, POOL, BATCHNORM -> throw new UnsupportedOperationException(unsupported);
-            }
+            int b = blockOfLayer[l];
+            INDArray[] direction = b >= 0 ? blocks.get(b).toDl4jLayout(vector.get(b), type) : null;
+            tangent = steps[l].tangent(tangent, direction);
         }
-        throw new IllegalStateException("unreachable: the last layer is an OutputLayer");
+        return tangent != null ? tangent : Nd4j.zerosLike(steps[steps.length - 1].output());
     }
 
-    /** Back-propagates per-example output rows δ (B×k) and forms (1/B)[δᵀa | Σδ] for every dense block. */
-    private List<INDArray> backward(Pass pass, INDArray outputDelta) {
+    /** Back-propagates per-example output rows δ (B×k) and forms every block's (1/B) Jᵀδ. */
+    private List<INDArray> backward(OracleLayer.Step[] steps, INDArray outputDelta) {
         List<NetworkModel.Dl4jLayer> layers = model.layers();
         INDArray[] gradients = new INDArray[blocks.size()];
         int lowest = layers.size() - 1;
         for (ParameterBlock block : blocks) {
             lowest = Math.min(lowest, block.layerIndex());
         }
-        INDArray delta = outputDelta; // ∂/∂z at the current dense layer
-        INDArray eps = null;          // ∂/∂(output of the layer below)
+        INDArray eps = outputDelta; // ∂/∂(output of layer l)
         for (int l = layers.size() - 1; l >= lowest; l--) {
             NetworkModel.Dl4jLayer layer = layers.get(l);
-            boolean dense = layer.role() == NetworkModel.Role.DENSE || layer.role() == NetworkModel.Role.OUTPUT;
-            if (dense) {
-                int b = blockOfLayer[l];
-                if (b >= 0) {
-                    INDArray in = pass.inputs[l];
-                    INDArray w = delta.transpose().mmul(in).transpose(); // n×m, DL4J's W layout
-                    INDArray bias = layer.layer().paramTable(false).containsKey("b") ? delta.sum(0).reshape(1,
-                            delta.size(1)) : null;
-                    gradients[b] = blocks.get(b).fromDl4jLayout(w, bias).divi(batch);
-                }
-                if (l == lowest) {
-                    break;
-                }
-                eps = delta.mmul(layer.layer().getParam("W").transpose());
+            int b = blockOfLayer[l];
+            INDArray[] parts = b >= 0 ? new INDArray[2] : null;
+            eps = steps[l].backward(eps, parts, l > lowest);
+            if (b >= 0) {
+                gradients[b] = blocks.get(b).fromDl4jLayout(parts[0], parts[1]).divi(batch);
             }
-            if (layer.preProcessor() != null) {
+            if (l > lowest && layer.preProcessor() != null) {
                 eps = layer.preProcessor().backprop(eps, batch, workspaces);
-            }
-            NetworkModel.Dl4jLayer below = layers.get(l - 1);
-            switch (below.role()) {
-                case DENSE -> delta = below.activation().backprop(pass.pre[l - 1].dup(), eps).getFirst();
-                case ACTIVATION -> eps = below.activation().backprop(pass.pre[l - 1].dup(), eps).getFirst();
-                case DROPOUT, OUTPUT -> {
-                }
-                case OPAQUE, FROZEN, CONV, POOL, BATCHNORM -> throw new IllegalStateException("unreachable: "
-                        + below.describe()
-                        + " is below a trained layer");
             }
         }
         List<INDArray> out = new ArrayList<>(gradients.length);
@@ -308,7 +272,8 @@ final class Dl4jBatchOracle implements BatchOracle {
     private void requireSupported() {
         if (unsupported != null) {
             throw new UnsupportedOperationException("exact Gauss-Newton products and the loss at candidate parameters "
-                    + "need a network of dense, activation and dropout layers: " + unsupported);
+                    + "need a network of dense, convolution, pooling, batch-normalization, activation and dropout "
+                    + "layers: " + unsupported);
         }
     }
 

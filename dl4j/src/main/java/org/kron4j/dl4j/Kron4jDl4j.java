@@ -78,7 +78,11 @@ import org.slf4j.LoggerFactory;
  * back-propagate through, or any layer when the output loss is not one kron4j knows).
  *
  * <p><b>Memory.</b> All kron4j state lives outside DL4J's workspaces (the listener runs
- * detached); the statistics pass allocates per step and keeps nothing.
+ * detached). Each parameter block keeps one buffer for the gradient in kron4j's layout (and one
+ * for the parameters when the plan asks for them), refilled every step in one pass over DL4J's
+ * gradient view (÷B fused into the copy); the direction goes back in one pass per part (×B fused)
+ * straight into DL4J's gradient views. The statistics pass allocates on the steps that collect
+ * statistics and keeps nothing.
  */
 public final class Kron4jDl4j {
     private static final Logger LOG = LoggerFactory.getLogger(Kron4jDl4j.class);

@@ -24,6 +24,7 @@ import org.kron4j.api.model.Loss;
 import org.kron4j.api.model.ModelSpec;
 import org.kron4j.core.Conv2d;
 import org.kron4j.core.ConvGeometry;
+import org.kron4j.core.ScaleShift;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
@@ -43,8 +44,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * im2col patches); {@code ActivationLayer} and {@code DropoutLayer} are transparent to the
  * statistics pass (dropout is the identity in the deterministic pass), as are
  * {@code SubsamplingLayer} and {@code GlobalPoolingLayer} (through DL4J's own forward and backward)
- * and {@code BatchNormalization} (its running-statistics affine map; its gamma and beta are tensors for
- * Shampoo and otherwise passed through with DL4J's plain gradient, logged once); every other layer with trainable
+ * and {@code BatchNormalization} (on the batch's statistics, as DL4J trains it; its gamma and beta are one
+ * {@link ScaleShift} block for the K-FAC family, tensors for Shampoo, and otherwise passed through with
+ * DL4J's plain gradient, logged once); every other layer with trainable
  * parameters contributes one tensor block per parameter whose DL4J "gradient" really is one
  * ({@code updaterDivideByMinibatch}: BatchNormalization's running mean and variance are not);
  * layers at and below a {@code FrozenLayer} get no gradient from DL4J and are left alone, as are
@@ -73,9 +75,9 @@ final class NetworkModel {
          */
         POOL,
         /**
-         * BatchNormalization: in the deterministic pass the per-element affine map of its running
-         * statistics, back-propagated as such; its gamma and beta are tensor blocks for variants that
-         * take tensors and are passed through otherwise (see {@link #blocks}).
+         * BatchNormalization: normalized with the batch's own statistics as DL4J trains it, with its
+         * exact derivative ({@link BatchNormOracleLayer}); its gamma and beta are one scale-and-shift
+         * block, or tensors, or passed through (see {@link #blocks}).
          */
         BATCHNORM,
         /** Any other layer: forward through DL4J, no per-example back-propagation. */
@@ -204,7 +206,7 @@ final class NetworkModel {
                             (int) k[3], bias, activationOf(layer.activation()));
                     candidates.add(ParameterBlock.conv(spec, layer.index(), k, bias));
                 }
-                case BATCHNORM -> candidates.addAll(tensorBlocks(layer));
+                case BATCHNORM -> candidates.addAll(scaleShiftBlock(layer));
                 case OPAQUE -> {
                     if (layer.layer() instanceof FrozenLayerWithBackprop) {
                         continue; // passes gradients down, trains nothing itself
@@ -237,6 +239,20 @@ final class NetworkModel {
             }
         }
         return blocks;
+    }
+
+    /**
+     * A BatchNormalization layer's gamma and beta as one {@link ScaleShift} block (C×2); none when
+     * they are locked (not parameters).
+     */
+    private static List<ParameterBlock> scaleShiftBlock(Dl4jLayer layer) {
+        INDArray gamma = layer.layer().paramTable(false).get("gamma");
+        if (gamma == null || !layer.layer().paramTable(false).containsKey("beta")) {
+            return List.of();
+        }
+        int channels = Math.toIntExact(gamma.length());
+        return List.of(ParameterBlock.scaleShift(ScaleShift.layer(blockName(layer.index()), channels), layer.index(),
+                channels));
     }
 
     /**
@@ -344,15 +360,17 @@ final class NetworkModel {
      * The blocks {@code variant} gets: dense blocks as DENSE specs and conv blocks as CONV2D, except
      * those in {@code demoted} (TENSOR [m, n(+1)], passed through); a conv layer whose CONV2D block
      * the variant does not take (Shampoo) as its DL4J parameters, tensors W [O, C, kH, kW] and b
-     * (unit modes dropped); a BatchNormalization layer's gamma and beta as tensors when the variant
-     * takes tensors (Shampoo), otherwise no block at all: they reach DL4J's updater as DL4J
-     * computed them (logged once, when {@code demoted} is empty). Every other tensor block as it is.
+     * (unit modes dropped); a BatchNormalization layer's gamma and beta as one {@link ScaleShift}
+     * block (C×2) when the variant takes that kind (K-FAC, EKFAC) and the layer is not demoted, else
+     * as tensors when the variant takes tensors (Shampoo), otherwise no block at all: they reach
+     * DL4J's updater as DL4J computed them (logged once, when {@code demoted} is empty). Every other
+     * tensor block as it is.
      */
     List<ParameterBlock> blocks(Set<Integer> demoted, org.kron4j.api.CurvatureApproximation variant) {
         return blocks(demoted, variant::supports, variant.name());
     }
 
-    /** The blocks for a variant that takes every kind (conv blocks as CONV2D, BatchNormalization's parameters as tensors). */
+    /** The blocks for a variant that takes every kind (conv blocks as CONV2D, BatchNormalization's as SCALE_SHIFT). */
     List<ParameterBlock> blocks(Set<Integer> demoted) {
         return blocks(demoted, spec -> true, "any");
     }
@@ -373,13 +391,14 @@ final class NetworkModel {
                 LayerSpec tensor = LayerSpec.tensor(dense.name(), dense.gradientShape());
                 blocks.add(ParameterBlock.dense(tensor, block.layerIndex(), dense.inputs(), dense.outputs(),
                         dense.hasBias()));
-            } else if (layer.role() == Role.BATCHNORM && !supports.test(block.spec())) {
-                if (demoted.isEmpty()) {
-                    LOG.warn("{}: '{}' is passed through unpreconditioned — variant '{}' has no block for it, and "
-                            + "none of the K-FAC family fits: BatchNormalization trains on batch statistics, which "
-                            + "couple the examples, while the statistics pass sees its running-statistics affine "
-                            + "map; DL4J's updater applies DL4J's own gradient", layer.describe(),
-                            block.spec().name(), variant);
+            } else if (block.isScaleShift() && (!supports.test(block.spec()) || demoted.contains(block.layerIndex()))) {
+                List<ParameterBlock> tensors = tensorBlocks(layer);
+                if (tensors.stream().allMatch(t -> supports.test(t.spec()))) {
+                    blocks.addAll(tensors); // Shampoo: gamma and beta as tensors
+                } else if (demoted.isEmpty()) {
+                    LOG.warn("{}: gamma and beta are passed through unpreconditioned — variant '{}' has no block "
+                            + "for a {} layer; DL4J's updater applies DL4J's own gradient", layer.describe(), variant,
+                            ScaleShift.KIND);
                 }
             } else {
                 blocks.add(block);

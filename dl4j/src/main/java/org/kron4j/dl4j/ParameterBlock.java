@@ -4,7 +4,11 @@ import java.util.Arrays;
 import org.deeplearning4j.nn.gradient.Gradient;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.kron4j.api.model.LayerSpec;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarDivision;
+import org.nd4j.linalg.api.ops.impl.scalar.ScalarMultiplication;
+import org.nd4j.linalg.api.shape.Shape;
 import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
@@ -28,6 +32,14 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * that of the batch-mean loss. {@link #gradient} divides by B, {@link #write} multiplies the
  * direction by B, so DL4J's updater receives the direction in the scale of the gradient it
  * replaced.
+ *
+ * <p><b>Hot path.</b> DL4J keeps a dense W in 'f' order, so Wᵀ is a free 'c'-ordered view and
+ * kron4j's [Wᵀ | bᵀ] is a 'c'-ordered m×(n+1) buffer whose rows are DL4J's columns: the layout
+ * change is a contiguous row copy, with ÷B fused into it, into a buffer this block keeps across
+ * steps ({@link #gradient}, {@link #parameters}); {@link #write} scales the direction by B
+ * straight into DL4J's gradient views through the same views. A conv kernel [O, C, kH, kW] in
+ * DL4J's 'c' order is already O×(C·kH·kW) row-major. Per step and block this touches each
+ * gradient value twice (in, out) and allocates nothing but view descriptors.
  */
 final class ParameterBlock {
     private final LayerSpec spec;
@@ -39,14 +51,19 @@ final class ParameterBlock {
     private final long[] tensorShape;
     private final int inputs;
     private final int outputs;
+    private final boolean scaleShift;
+    /** The hot path's buffers in kron4j's layout, reused every step (see {@link #gradient}). */
+    private INDArray gradientBuffer;
+    private INDArray parameterBuffer;
 
     private ParameterBlock(LayerSpec spec, int layerIndex, boolean dense, String weightKey, String biasKey,
             long[] tensorShape, int inputs, int outputs) {
-        this(spec, layerIndex, dense, null, weightKey, biasKey, tensorShape, inputs, outputs);
+        this(spec, layerIndex, dense, null, weightKey, biasKey, tensorShape, inputs, outputs, false);
     }
 
     private ParameterBlock(LayerSpec spec, int layerIndex, boolean dense, long[] kernelShape, String weightKey,
-            String biasKey, long[] tensorShape, int inputs, int outputs) {
+            String biasKey, long[] tensorShape, int inputs, int outputs, boolean scaleShift) {
+        this.scaleShift = scaleShift;
         this.spec = spec;
         this.layerIndex = layerIndex;
         this.dense = dense;
@@ -71,7 +88,13 @@ final class ParameterBlock {
     static ParameterBlock conv(LayerSpec spec, int layerIndex, long[] kernelShape, boolean bias) {
         int patch = Math.toIntExact(kernelShape[1] * kernelShape[2] * kernelShape[3]);
         return new ParameterBlock(spec, layerIndex, false, kernelShape.clone(), layerIndex + "_W",
-                bias ? layerIndex + "_b" : null, null, patch, Math.toIntExact(kernelShape[0]));
+                bias ? layerIndex + "_b" : null, null, patch, Math.toIntExact(kernelShape[0]), false);
+    }
+
+    /** A BatchNormalization layer's gamma and beta ([1, C] each) as one C×2 scale-and-shift group. */
+    static ParameterBlock scaleShift(LayerSpec spec, int layerIndex, int channels) {
+        return new ParameterBlock(spec, layerIndex, false, null, layerIndex + "_gamma", layerIndex + "_beta", null, 1,
+                channels, true);
     }
 
     /** One parameter of any layer as a tensor. */
@@ -103,9 +126,29 @@ final class ParameterBlock {
         return kernelShape != null;
     }
 
-    /** Dense or conv: a layer whose K-FAC statistics the statistics pass can provide. */
+    /** A BatchNormalization layer's gamma and beta. */
+    boolean isScaleShift() {
+        return scaleShift;
+    }
+
+    /** Dense, conv or scale-and-shift: a layer whose statistics the statistics pass can provide. */
     boolean hasStatistics() {
-        return dense || kernelShape != null;
+        return dense || kernelShape != null || scaleShift;
+    }
+
+    /** Dense, conv or scale-and-shift: kron4j's layout is a matrix [kernel | bias]. */
+    private boolean isMatrixLayout() {
+        return dense || kernelShape != null || scaleShift;
+    }
+
+    /** DL4J's key of the weights (or the tensor parameter), e.g. {@code "0_W"}. */
+    String weightKey() {
+        return weightKey;
+    }
+
+    /** DL4J's key of the bias, or null. */
+    String biasKey() {
+        return biasKey;
     }
 
     /** Conv: DL4J's kernel shape [O, C, kH, kW] (a copy). */
@@ -113,47 +156,75 @@ final class ParameterBlock {
         return kernelShape.clone();
     }
 
-    /** A copy of this group's gradient of the batch-mean loss in kron4j's layout. */
+    /**
+     * This group's gradient of the batch-mean loss in kron4j's layout, in a buffer of this block
+     * that the next call overwrites (the optimizer borrows a capture's arrays only during its step).
+     * One pass over DL4J's gradient view: the division by B is fused into the layout change, which
+     * reads rows of DL4J's W (its columns, contiguous in DL4J's 'f' order) into rows of the 'c' buffer.
+     */
     INDArray gradient(Gradient gradient, int batchSize) {
-        return layout(require(gradient, weightKey), biasKey == null ? null : require(gradient, biasKey))
-                .divi(batchSize);
-    }
-
-    /** A copy of the current parameters in kron4j's layout. */
-    INDArray parameters(MultiLayerNetwork network) {
-        return layout(network.getParam(weightKey), biasKey == null ? null : network.getParam(biasKey));
-    }
-
-    /** Overwrites DL4J's gradient views with {@code scale} times the kron4j-layout direction. */
-    void write(Gradient gradient, INDArray direction, double scale) {
-        INDArray scaled = direction.mul(scale);
         INDArray weights = require(gradient, weightKey);
-        if (isConv()) {
-            weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).dup('c')
-                    .reshape('c', weights.shape()));
-        } else if (!dense) {
-            weights.assign(scaled.reshape(weights.shape()));
+        gradientBuffer = reuse(gradientBuffer, weights.dataType());
+        fill(gradientBuffer, weights, biasKey == null ? null : require(gradient, biasKey), batchSize);
+        return gradientBuffer;
+    }
+
+    /** The current parameters in kron4j's layout, in a buffer of this block that the next call overwrites. */
+    INDArray parameters(MultiLayerNetwork network) {
+        INDArray weights = network.getParam(weightKey);
+        parameterBuffer = reuse(parameterBuffer, weights.dataType());
+        fill(parameterBuffer, weights, biasKey == null ? null : network.getParam(biasKey), 1);
+        return parameterBuffer;
+    }
+
+    /**
+     * Overwrites DL4J's gradient views with {@code scale} times the kron4j-layout direction, in one
+     * pass per part straight into the views (no scaled or transposed intermediate).
+     */
+    void write(Gradient gradient, INDArray direction, double scale) {
+        INDArray weights = require(gradient, weightKey);
+        if (!isMatrixLayout()) {
+            scale(direction.reshape(weights.shape()), weights, scale, false);
             return;
-        } else {
-            weights.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose());
+        }
+        INDArray kernel = direction.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs));
+        INDArray target = kernelMatrixView(weights);
+        if (target != null) {
+            scale(kernel, target, scale, false);
+        } else { // a conv kernel view that is not 'c'-contiguous: no free [O, C·kH·kW] view of it
+            weights.assign(kernel.mul(scale).dup('c').reshape('c', weights.shape()));
         }
         if (biasKey != null) {
             INDArray bias = require(gradient, biasKey);
-            bias.assign(scaled.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(bias.shape()));
+            scale(direction.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)), bias.reshape(outputs), scale,
+                    false);
         }
     }
 
     /**
-     * A dense group's kron4j-layout array [Ŵ | b̂] (m×(n+1), any order and type) split into DL4J's
-     * layout: {W-shaped n×m, b-shaped 1×m or null without a bias}, fresh arrays of {@code type}.
+     * A dense, conv or scale-and-shift group's kron4j-layout array (any order and type) split into
+     * DL4J's layout, fresh arrays of {@code type}: dense [Ŵ | b̂] (m×(n+1)) → {W-shaped n×m ('c' or
+     * 'f', whichever copies without transposing), b-shaped 1×m or null without a bias}; conv
+     * [W̄ | b̂] (O×(C·kH·kW+1)) → {W [O, C, kH, kW], b 1×O or null}; scale-and-shift [γ̂ | β̂] (C×2)
+     * → {γ 1×C, β 1×C}.
      */
-    INDArray[] toDl4jLayout(INDArray kron, org.nd4j.linalg.api.buffer.DataType type) {
-        if (!dense) {
-            throw new IllegalStateException(spec.name() + " is not a dense group");
+    INDArray[] toDl4jLayout(INDArray kron, DataType type) {
+        if (isConv()) {
+            INDArray matrix = kron.castTo(type).reshape('c', outputs, inputs + (biasKey != null ? 1 : 0));
+            INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).dup('c')
+                    .reshape('c', kernelShape);
+            INDArray bias = biasKey == null ? null
+                    : matrix.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(1, outputs).dup('c');
+            return new INDArray[] {weights, bias};
         }
-        // (conv groups have no forward-mode pass in the batch oracle, so they never get here)
+        if (!dense && !scaleShift) {
+            throw new IllegalStateException(spec.name() + " is not a dense, conv or scale-and-shift group");
+        }
         INDArray matrix = kron.castTo(type).reshape(outputs, inputs + (biasKey != null ? 1 : 0));
-        INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose().dup('c');
+        // Wᵀ of a 'c' matrix is 'f'-strided and of an 'f' matrix 'c'-strided: copying it in that order is a
+        // contiguous copy, not a transpose (DL4J takes either order)
+        INDArray weights = matrix.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).transpose()
+                .dup(matrix.ordering() == 'c' ? 'f' : 'c');
         INDArray bias = biasKey == null ? null
                 : matrix.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).reshape(1, outputs).dup('c');
         return new INDArray[] {weights, bias};
@@ -172,6 +243,64 @@ final class ParameterBlock {
         }
     }
 
+    /** The buffer of kron4j's layout for {@code type}: {@code current} when it fits, else a new one. */
+    private INDArray reuse(INDArray current, DataType type) {
+        if (current != null && current.dataType() == type) {
+            return current;
+        }
+        long[] shape = isMatrixLayout() ? new long[] {outputs, inputs + (biasKey != null ? 1 : 0)} : tensorShape;
+        return Nd4j.createUninitialized(type, shape, 'c');
+    }
+
+    /** Writes DL4J-layout W (and b) divided by {@code divisor} into the kron4j-layout buffer {@code out}. */
+    private void fill(INDArray out, INDArray weights, INDArray bias, double divisor) {
+        if (!isMatrixLayout()) {
+            scale(weights.reshape(tensorShape), out, divisor, true);
+            return;
+        }
+        INDArray kernel = kernelMatrixView(weights);
+        if (kernel == null) {
+            kernel = weights.dup('c').reshape('c', outputs, inputs);
+        }
+        scale(kernel, out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)), divisor, true);
+        if (bias != null) {
+            scale(bias.reshape(outputs), out.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)), divisor, true);
+        }
+    }
+
+    /**
+     * DL4J's W as kron4j's m×n kernel matrix without copying: a dense W [nIn, nOut] transposed, a
+     * conv kernel [O, C, kH, kW] reshaped to [O, C·kH·kW] when it is 'c'-contiguous (DL4J's
+     * layout); null when no such view exists.
+     */
+    private INDArray kernelMatrixView(INDArray weights) {
+        if (dense) {
+            return weights.transpose();
+        }
+        if (scaleShift) { // gamma [1, C] or [C], contiguous: a free C×1 view
+            return Shape.hasDefaultStridesForShape(weights) ? weights.reshape(outputs, 1) : null;
+        }
+        if (weights.ordering() == 'c' && Shape.hasDefaultStridesForShape(weights)) {
+            return weights.reshape('c', outputs, inputs);
+        }
+        return null;
+    }
+
+    /**
+     * z = x / factor ({@code divide}) or x · factor, elementwise from one view into another of the
+     * same shape: the same float operation as {@code x.div(factor)} / {@code x.mul(factor)}, so
+     * the values are those of a copy followed by {@code divi}/{@code muli}, without the copy.
+     */
+    private static void scale(INDArray x, INDArray z, double factor, boolean divide) {
+        if (factor == 1.0) {
+            z.assign(x);
+        } else if (divide) {
+            Nd4j.getExecutioner().exec(new ScalarDivision(x, null, z, factor));
+        } else {
+            Nd4j.getExecutioner().exec(new ScalarMultiplication(x, null, z, factor));
+        }
+    }
+
     private INDArray layout(INDArray weights, INDArray bias) {
         if (isConv()) {
             INDArray out = Nd4j.createUninitialized(weights.dataType(),
@@ -183,12 +312,13 @@ final class ParameterBlock {
             }
             return out;
         }
-        if (!dense) {
+        if (!dense && !scaleShift) {
             return weights.reshape(tensorShape).dup('c');
         }
         INDArray out = Nd4j.createUninitialized(weights.dataType(), new long[] {outputs, inputs + (bias != null ? 1 : 0)},
                 'f');
-        out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).assign(weights.transpose());
+        out.get(NDArrayIndex.all(), NDArrayIndex.interval(0, inputs)).assign(scaleShift ? weights.reshape(outputs, 1)
+                : weights.transpose());
         if (bias != null) {
             out.get(NDArrayIndex.all(), NDArrayIndex.point(inputs)).assign(bias.reshape(outputs));
         }

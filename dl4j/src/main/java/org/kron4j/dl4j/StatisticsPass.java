@@ -31,15 +31,20 @@ import org.nd4j.linalg.factory.Nd4j;
  *       Hessian square root for EXACT; below, δ_l = {@code IActivation.backprop}(z_l,
  *       δ_{l+1}·W_{l+1}ᵀ), through ActivationLayers, DropoutLayers and preprocessors; conv
  *       layers get per-position δ (R×O×outH×outW) and pass col2im(δ·W) down; pooling layers
- *       back-propagate through DL4J, BatchNormalization through its running-statistics slope;</li>
+ *       back-propagate through DL4J, BatchNormalization through its exact training-mode
+ *       derivative on the batch's statistics, per replica ({@link BatchNormOracleLayer}); a
+ *       BatchNormalization scale-and-shift block gets the normalized input x̂ as LAYER_INPUTS and
+ *       the gradient at its output as OUTPUT_GRADIENTS;</li>
  *   <li>ACTIVATION_DERIVATIVES: f'(z_l) (ones for the output layer, whose nonlinearity belongs
  *       to the loss); OUTPUT_HESSIAN: DL4J's mean output Hessian; PARAMETERS: [Wᵀ | bᵀ].</li>
  *   <li>BATCH_LOSS: DL4J's batch-mean loss without regularisation; BATCH_ORACLE: a
  *       {@link Dl4jBatchOracle} on the minibatch (its own forward pass, run lazily).</li>
  * </ul>
  *
- * <p>The pass runs with {@code train=false}: no dropout masks and no weight noise, and
- * BatchNormalization with its running statistics. It allocates everything afresh outside any
+ * <p>The pass runs with {@code train=false} (no dropout masks and no weight noise), except that
+ * BatchNormalization normalizes with the batch's own statistics as DL4J trains it, so that the
+ * statistics are those of the function DL4J differentiates (the products of output gradients and
+ * inputs sum to DL4J's gradient). It allocates everything afresh outside any
  * workspace (the caller runs it detached) and keeps nothing between calls.
  */
 final class StatisticsPass {
@@ -82,6 +87,15 @@ final class StatisticsPass {
                 layer.parameters(block.parameters(network));
             }
             if (pass != null && block.isConv() && block.spec().kind().equals(Conv2d.KIND)) {
+                int l = block.layerIndex();
+                if (plan.needs(CaptureField.LAYER_INPUTS)) {
+                    layer.inputs(pass.patches[l]);
+                }
+                if (plan.needs(CaptureField.OUTPUT_GRADIENTS) && pass.deltas[l] != null) {
+                    layer.outputGradients(pass.deltas[l]);
+                }
+            }
+            if (pass != null && block.isScaleShift()) {
                 int l = block.layerIndex();
                 if (plan.needs(CaptureField.LAYER_INPUTS)) {
                     layer.inputs(pass.patches[l]);
@@ -168,7 +182,11 @@ final class StatisticsPass {
                     a = layer.activation().getActivation(z.dup(), false);
                 }
                 case DROPOUT -> a = in;
-                case POOL, BATCHNORM, OPAQUE, FROZEN -> a = layer.layer().activate(in, false, workspaces);
+                case BATCHNORM -> {
+                    pass.patches[l] = BatchNormOracleLayer.normalizedInput(layer, in);
+                    a = new BatchNormOracleLayer(layer).forward(in, null).output();
+                }
+                case POOL, OPAQUE, FROZEN -> a = layer.layer().activate(in, false, workspaces);
             }
         }
         return pass;
@@ -239,27 +257,16 @@ final class StatisticsPass {
                     below.layer().setInput(tiled(pass.inputs[l - 1], replicas), workspaces);
                     eps = below.layer().backpropGradient(eps, workspaces).getSecond();
                 }
-                case BATCHNORM -> eps = eps.mul(affineScale(below, pass.inputs[l - 1]));
+                case BATCHNORM -> {
+                    pass.deltas[l - 1] = eps;
+                    eps = BatchNormOracleLayer.inputGradient(below, pass.inputs[l - 1], eps);
+                }
                 case DROPOUT -> {
                 }
                 default -> throw new IllegalStateException("unreachable: " + below.describe() + " is below the lowest "
                         + "layer output gradients reach");
             }
         }
-    }
-
-    /**
-     * The per-element slope s of a layer that is affine per element in the deterministic pass
-     * (BatchNormalization with running statistics: f(x) = s∘x + t), as f(1) − f(0) on one example
-     * of the input's shape; broadcast over the rows when multiplied.
-     */
-    private INDArray affineScale(NetworkModel.Dl4jLayer layer, INDArray input) {
-        long[] shape = input.shape().clone();
-        shape[0] = 1;
-        INDArray one = layer.layer().activate(Nd4j.ones(input.dataType(), shape), false, workspaces).dup();
-        INDArray zero = layer.layer().activate(Nd4j.zeros(input.dataType(), shape), false, workspaces).dup();
-        layer.layer().setInput(input, workspaces);
-        return one.subi(zero);
     }
 
     /** The lowest DL4J layer index some dense block needs output gradients at. */

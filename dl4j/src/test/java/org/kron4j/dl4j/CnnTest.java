@@ -46,7 +46,9 @@ import org.slf4j.LoggerFactory;
  *   <li>the statistics pass reproduces DL4J's own gradients of every conv and dense layer from
  *       the captured patches and per-position output gradients, (1/B) Σ_b Σ_t δ_{b,t} ā_{b,t}ᵀ,
  *       for stride, padding, Same mode and dilation, through max and average pooling, global
- *       pooling, a dropout layer and the CNN-to-dense preprocessor;</li>
+ *       pooling, a dropout layer, batch normalization (on the batch's statistics, as DL4J trains)
+ *       and the CNN-to-dense preprocessor, and of batch normalization's gamma and beta from the
+ *       captured x̂ and output gradients;</li>
  *   <li>training with the identity preconditioner (the recording variant asking for every
  *       statistic with exact targets, so the pass runs on every step) is bit-identical to plain
  *       DL4J;</li>
@@ -135,7 +137,26 @@ class CnnTest {
     }
 
     static Stream<Arguments> reproducible() {
-        return Stream.of(Arguments.of(Net.POOLED), Arguments.of(Net.DILATED));
+        return Stream.of(Arguments.of(Net.POOLED), Arguments.of(Net.DILATED), Arguments.of(Net.BATCH_NORMALIZED));
+    }
+
+    /** DL4J's gradient of a BatchNormalization layer's gamma and beta as the C×2 [γ | β] divided by B. */
+    private static INDArray dl4jScaleShiftGradient(Gradient gradient, int layer) {
+        INDArray gamma = gradient.getGradientFor(layer + "_gamma");
+        INDArray beta = gradient.getGradientFor(layer + "_beta");
+        return Nd4j.hstack(gamma.reshape(gamma.length(), 1), beta.reshape(beta.length(), 1)).divi(B);
+    }
+
+    /** (1/B) Σ_b [Σ_t x̂ δ | Σ_t δ] per channel from a scale-and-shift block's captured x̂ and output gradients. */
+    private static INDArray scaleShiftGradientFromStatistics(org.kron4j.api.model.LayerSpec spec, INDArray xHat,
+            INDArray deltas) {
+        org.kron4j.api.capture.LayerCapture capture = org.kron4j.api.capture.LayerCapture.builder()
+                .gradient(Nd4j.zeros(xHat.dataType(), spec.gradientShape())).inputs(xHat).outputGradients(deltas)
+                .build();
+        INDArray[] perExample = new org.kron4j.core.ScaleShiftStatistics(spec, DataType.DOUBLE)
+                .perExampleGradients(capture, B);
+        return Nd4j.hstack(perExample[0].sum(0).reshape(perExample[0].size(1), 1),
+                perExample[1].sum(0).reshape(perExample[1].size(1), 1)).divi(B);
     }
 
     @ParameterizedTest(name = "{0}")
@@ -157,12 +178,14 @@ class CnnTest {
             org.kron4j.api.model.LayerSpec spec = specs.get(block);
             int layer = Integer.parseInt(spec.name().substring("layer".length()));
             boolean conv = spec.kind().equals(Conv2d.KIND);
-            INDArray expected = dl4jGradient(reference, layer, conv);
+            boolean scaleShift = spec.kind().equals(org.kron4j.core.ScaleShift.KIND);
+            INDArray expected = scaleShift ? dl4jScaleShiftGradient(reference, layer) : dl4jGradient(reference, layer, conv);
             // the recorded GRADIENT is DL4J's own, mapped to kron4j's layout: equal up to the ÷B
             assertThat(relativeError(recorded.field(block, CaptureField.GRADIENT), expected)).isLessThan(1e-6);
             INDArray inputs = recorded.field(block, CaptureField.LAYER_INPUTS);
             INDArray deltas = recorded.field(block, CaptureField.OUTPUT_GRADIENTS);
             INDArray fromStatistics = conv ? convGradientFromStatistics(inputs, deltas)
+                    : scaleShift ? scaleShiftGradientFromStatistics(spec, inputs, deltas)
                     : deltas.transpose().mmul(Nd4j.hstack(inputs, Nd4j.ones(inputs.dataType(), B, 1))).divi(B);
             // float32: DL4J (libnd4j conv, pooling backprop) and the pass (im2col, col2im, gemms) sum
             // the same products in different orders through up to four layers: 1e-4 relative is a few
@@ -170,33 +193,31 @@ class CnnTest {
             assertThat(relativeError(fromStatistics, expected)).as("%s block %s", net, spec).isLessThan(1e-4);
             checked++;
         }
-        assertThat(checked).isEqualTo(net == Net.POOLED ? 4 : 3);
+        assertThat(checked).isEqualTo(net == Net.DILATED ? 3 : 4);
     }
 
     /**
-     * Batch normalization gets no block: its gamma and beta reach DL4J's updater as DL4J computed
-     * them, so after one K-FAC step (SGD updater) they equal plain DL4J's bit for bit, while the
-     * preconditioned conv and dense parameters do not. (DL4J trains it on batch statistics and the
-     * deterministic pass uses the running ones, so the statistics of the layers around it are
-     * those of the inference-mode network; they are not compared with DL4J's training gradient.)
+     * Batch normalization's gamma and beta are one scale-and-shift block: after one K-FAC step (SGD
+     * updater) they differ from plain DL4J's, as the conv and dense parameters do, while the
+     * running mean (DL4J's own bookkeeping, not a trained parameter) is DL4J's bit for bit.
+     * (Before the scale-and-shift block they were passed through and equalled plain DL4J's.)
      */
     @ParameterizedTest(name = "{0}")
     @EnumSource(value = Net.class, names = "BATCH_NORMALIZED")
-    void batchNormalization_parametersPassedThrough_otherLayersPreconditioned(Net net) {
+    void batchNormalization_scaleAndShiftPreconditioned_likeTheOtherLayers(Net net) {
         MultiLayerNetwork plain = network(net, 3, new Sgd(0.05), 1.0);
         MultiLayerNetwork attached = network(net, 3, new Sgd(0.05), 1.0);
         INDArray x = rows(X, 0, B);
         INDArray y = rows(Y, 0, B);
         Kron4jAttachment attachment = Kron4jDl4j.attach(attached, "kfac:damping=0.1,tCov=1,tInv=1,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(l -> l.name())
-                .containsExactly("layer0", "layer3", "layer4");
+                .containsExactly("layer0", "layer1", "layer3", "layer4");
+        assertThat(attachment.modelSpec().layer(1).kind()).isEqualTo(org.kron4j.core.ScaleShift.KIND);
         plain.fit(new DataSet(x, y));
         attached.fit(new DataSet(x, y));
         assertThat(attachment.diagnostics().appliedSteps()).isEqualTo(1);
-        for (String key : List.of("1_gamma", "1_beta")) {
-            assertThat(flat(attached.getParam(key))).as(key).isEqualTo(flat(plain.getParam(key)));
-        }
-        for (String key : List.of("0_W", "3_W", "4_W")) {
+        assertThat(flat(attached.getParam("1_mean"))).isEqualTo(flat(plain.getParam("1_mean")));
+        for (String key : List.of("0_W", "1_gamma", "1_beta", "3_W", "4_W")) {
             assertThat(flat(attached.getParam(key))).as(key).isNotEqualTo(flat(plain.getParam(key)));
         }
     }
@@ -230,11 +251,14 @@ class CnnTest {
      * The POOLED CNN on the digits, batches of 128 drawn with replacement, seeds 1 and 2: steps
      * until the 10-step mean batch loss is at most 0.3, within 200 steps. SGD (DL4J's Nesterovs,
      * momentum 0.9) at its best rate of {0.03, 0.1, 0.3} per seed, against K-FAC and EKFAC (KFC
-     * blocks for both conv layers; each with the settings of its MLP digits test, unchanged) and
-     * Shampoo (DL4J's 4-D kernels and bias vectors as tensors).
+     * blocks for both conv layers; each with the fixed-damping settings of its MLP digits test,
+     * unchanged, and with its adaptive defaults on DL4J's NoOp updater) and Shampoo (DL4J's 4-D
+     * kernels and bias vectors as tensors).
      *
      * <p>K-FAC's and EKFAC's claims are per seed (measured when written: K-FAC 28 and 26 steps,
-     * EKFAC 28 and 41, against SGD's 49 and 47). Shampoo's is weaker, and stated as what was measured: over the seeds together it needs
+     * EKFAC 28 and 41, against SGD's 49 and 47; with the adaptive defaults and nothing tuned —
+     * the batch oracle's products through the conv and pooling layers — K-FAC 31 and 34, EKFAC 36
+     * and 33). Shampoo's is weaker, and stated as what was measured: over the seeds together it needs
      * fewer steps than SGD (30 + 53 against 49 + 47), but not on seed 2 — of the six settings tried
      * (rate 0.01/0.02/0.03/0.05, tInv 1/5) none beat SGD there (53 to 160 steps); with the kernel
      * as one O×(C·kH·kW+1) matrix instead of a 4-D tensor it did (32 and 43 steps).
@@ -271,10 +295,51 @@ class CnnTest {
         }
     }
 
+    /**
+     * Adaptive K-FAC (the defaults: Levenberg-Marquardt damping and the quadratic-model step, which
+     * need the batch oracle's exact Gauss-Newton products through conv, batch normalization and
+     * pooling) on the batch-normalized CNN, with the scale-and-shift block for gamma and beta and
+     * DL4J's NoOp updater: every step applied, and the target of the test above reached on seeds
+     * 1–3 in fewer steps in total than DL4J's SGD (Nesterov, momentum 0.9) at its best rate per
+     * seed of {0.1, 0.3} (0.03 and 1.0 were never best). Batch normalization makes this CNN easy for
+     * SGD, so the claim is the weak one measured when written: K-FAC 26 + 25 + 20 = 71 steps
+     * against SGD's 25 + 29 + 26 = 80 (EKFAC 23 + 28 + 19; K-FAC with gamma and beta passed through
+     * 23 + 27 + 22).
+     */
+    @org.junit.jupiter.api.Test
+    void adaptiveKfac_batchNormalizedCnn_fewerStepsThanBestSgdOverSeeds() {
+        int cap = 200;
+        double target = 0.3;
+        long sgd = 0;
+        long kfac = 0;
+        for (long seed = 1; seed <= 3; seed++) {
+            int best = Integer.MAX_VALUE;
+            for (double rate : new double[] {0.1, 0.3}) {
+                MultiLayerNetwork network = network(Net.BATCH_NORMALIZED, seed, new Nesterovs(rate, 0.9), 1.0);
+                Dl4jFixtures.Run run = Dl4jFixtures.train(network, X, Y, 128, cap, seed, target, 10);
+                best = Math.min(best, run.reached() ? run.stepsToTarget() : Integer.MAX_VALUE);
+            }
+            MultiLayerNetwork network = network(Net.BATCH_NORMALIZED, seed, new org.nd4j.linalg.learning.config.NoOp(),
+                    1.0);
+            Kron4jAttachment attachment = Kron4jDl4j.attach(network, "kfac");
+            assertThat(attachment.modelSpec().layer(1).kind()).isEqualTo(org.kron4j.core.ScaleShift.KIND);
+            Dl4jFixtures.Run run = Dl4jFixtures.train(network, X, Y, 128, cap, seed, target, 10);
+            RESULTS.info("digits BN CNN/DL4J seed {}: adaptive kfac {} vs best SGD {} steps", seed, run, best);
+            assertThat(attachment.diagnostics().skippedSteps()).isZero();
+            assertThat(run.reached()).as("seed %d", seed).isTrue();
+            assertThat(best).as("seed %d SGD", seed).isLessThan(Integer.MAX_VALUE);
+            sgd += best;
+            kfac += run.stepsToTarget();
+        }
+        assertThat(kfac).as("adaptive K-FAC steps over seeds 1-3 (best SGD %d)", sgd).isLessThan(sgd);
+    }
+
     static Stream<Arguments> trainers() {
         return Stream.of(
                 Arguments.of("kfac:damping=0.1,tCov=1,tInv=3,klClip=0,adaptiveStep=false,adaptiveDamping=false", new Nesterovs(0.5, 0.5)),
                 Arguments.of("ekfac:damping=0.15,tCov=1,tInv=5,klClip=0,adaptiveStep=false,adaptiveDamping=false", new Nesterovs(0.2, 0.7)),
-                Arguments.of("shampoo:tInv=1,startPreconditioningStep=0", new Nesterovs(0.03, 0.9)));
+                Arguments.of("shampoo:tInv=1,startPreconditioningStep=0", new Nesterovs(0.03, 0.9)),
+                Arguments.of("kfac", new org.nd4j.linalg.learning.config.NoOp()),
+                Arguments.of("ekfac", new org.nd4j.linalg.learning.config.NoOp()));
     }
 }

@@ -99,39 +99,58 @@ class UnsupportedLayersTest {
     }
 
     /*
-     * Issue 13 (convolutional networks) changed what these four tests pin down: the statistics pass
-     * now goes through BatchNormalization (its running-statistics affine map) and convolution
-     * layers are conv2d blocks, so K-FAC attaches to both networks without unsupportedLayers;
-     * BatchNormalization's gamma and beta are passed through with a log line for variants without
-     * a block for tensors. The former assertions (attach refused; the dense layer below
-     * BatchNormalization demoted) described the limitation the issue removes.
+     * Issue 13 (convolutional networks) changed what these tests pin down: the statistics pass
+     * goes through BatchNormalization and convolution layers are conv2d blocks, so K-FAC attaches to
+     * both networks without unsupportedLayers. BatchNormalization's gamma and beta were first
+     * passed through with a log line; they are now one scale-and-shift block (per-channel 2×2
+     * Fisher blocks) for K-FAC and EKFAC, tensors for Shampoo, and passed through with a log line
+     * only for variants with neither (KFRA). The former assertions (attach refused; the dense layer
+     * below BatchNormalization demoted; gamma and beta passed through under K-FAC) described the
+     * limitations the issue removes.
      */
 
     @Test
-    void batchNormalization_kfac_attachesWithGammaAndBetaPassedThroughAndLogged() {
+    void batchNormalization_kfac_attachesWithAScaleShiftBlock() {
         Kron4jAttachment attachment = Kron4jDl4j.attach(withBatchNorm(), "kfac:adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
-                .containsExactly("layer0", "layer2", "layer3");
-        assertThat(kinds(attachment)).containsOnly(LayerKind.DENSE);
-        assertThat(warnings()).contains("DL4J layer 1 (BatchNormalization): 'layer1_gamma' is passed through "
-                + "unpreconditioned").contains("'layer1_beta'").contains("batch statistics");
+                .containsExactly("layer0", "layer1", "layer2", "layer3");
+        assertThat(kinds(attachment)).containsExactly(LayerKind.DENSE, org.kron4j.core.ScaleShift.KIND,
+                LayerKind.DENSE, LayerKind.DENSE);
+        assertThat(attachment.modelSpec().layer(1).gradientShape()).containsExactly(32, 2);
+        assertThat(warnings()).doesNotContain("passed through");
     }
 
     @Test
-    void batchNormalization_kfac_gammaAndBetaGetDl4jsPlainUpdate_denseBelowPreconditioned() {
+    void batchNormalization_variantWithoutScaleShiftOrTensors_gammaAndBetaPassedThroughAndLogged() {
+        // K-FAC restricted to dense layers: no SCALE_SHIFT entry in its layer-kind map, no tensors
+        org.kron4j.kfac.KfacApproximation denseOnly = new org.kron4j.kfac.KfacApproximation(
+                org.kron4j.core.LayerKindMap.<org.kron4j.core.FactorStatistics.Factory>of(LayerKind.DENSE,
+                        org.kron4j.core.DenseStatistics::new));
+        Kron4jAttachment attachment = Kron4jDl4j.builder(withBatchNorm()).registry(StubVariants.registry(denseOnly))
+                .spec("kfac:adaptiveStep=false,adaptiveDamping=false").attach();
+        assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
+                .containsExactly("layer0", "layer2", "layer3");
+        assertThat(warnings()).contains("DL4J layer 1 (BatchNormalization): gamma and beta are passed through "
+                + "unpreconditioned").contains("'kfac'");
+    }
+
+    @Test
+    void batchNormalization_kfac_gammaAndBetaPreconditioned_runningStatisticsAsDl4j() {
         MultiLayerNetwork network = withBatchNorm();
         MultiLayerNetwork plain = withBatchNorm();
         Kron4jAttachment attachment = Kron4jDl4j.attach(network,
                 "kfac:unsupportedLayers=pass_through,damping=0.1,tCov=1,tInv=1,klClip=0,adaptiveStep=false,adaptiveDamping=false");
         assertThat(attachment.modelSpec().layers()).extracting(LayerSpec::name)
-                .containsExactly("layer0", "layer2", "layer3");
+                .containsExactly("layer0", "layer1", "layer2", "layer3");
 
         network.fit(new DataSet(X, Y));
         plain.fit(new DataSet(X, Y));
-        // the first step's gradients are computed at identical parameters: BN's parameters get exactly
-        // DL4J's plain update, the K-FAC layers (the one below BN included) a different one
-        for (String key : List.of("1_gamma", "1_beta", "1_mean")) {
-            assertThat(flat(network.getParam(key))).as(key).isEqualTo(flat(plain.getParam(key)));
+        // the first step's gradients are computed at identical parameters: the running mean is DL4J's
+        // bookkeeping and equal; gamma and beta (their scale-and-shift block) and the K-FAC layers get a
+        // preconditioned update
+        assertThat(flat(network.getParam("1_mean"))).isEqualTo(flat(plain.getParam("1_mean")));
+        for (String key : List.of("1_gamma", "1_beta")) {
+            assertThat(flat(network.getParam(key))).as(key).isNotEqualTo(flat(plain.getParam(key)));
         }
         assertThat(flat(network.getParam("0_W"))).isNotEqualTo(flat(plain.getParam("0_W")));
         assertThat(flat(network.getParam("2_b"))).isNotEqualTo(flat(plain.getParam("2_b")));

@@ -15,6 +15,8 @@ import org.kron4j.core.Conv2dStatistics;
 import org.kron4j.core.DenseStatistics;
 import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.LayerKindMap;
+import org.kron4j.core.ScaleShift;
+import org.kron4j.core.ScaleShiftStatistics;
 
 /**
  * EKFAC, eigenvalue-corrected K-FAC (George, Laurent, Bouthillier, Ballas and Vincent, "Fast
@@ -101,7 +103,8 @@ public final class EkfacApproximation implements CurvatureApproximation {
 
     /**
      * EKFAC for the kinds of {@code layerKinds}; each kind's statistics must implement
-     * {@link FactorStatistics#projectedGradientSquares}.
+     * {@link FactorStatistics#projectedGradientSquares}, unless the kind has its own block
+     * ({@link FactorStatistics.Factory#ownBlock}).
      */
     public EkfacApproximation(LayerKindMap<FactorStatistics.Factory> layerKinds) {
         this.layerKinds = Objects.requireNonNull(layerKinds, "layerKinds");
@@ -110,11 +113,14 @@ public final class EkfacApproximation implements CurvatureApproximation {
     /**
      * DENSE → {@link DenseStatistics} (per-example gradients g āᵀ, rank one) and CONV2D →
      * {@link Conv2dStatistics} (per-example gradients Σ_t g_t ā_tᵀ, summed over positions before
-     * they are projected and squared, as George et al. 2018 do for convolutions).
+     * they are projected and squared, as George et al. 2018 do for convolutions), and SCALE_SHIFT →
+     * {@link ScaleShiftStatistics}, whose own block (per-channel 2×2 Fisher blocks, exact within a
+     * channel) needs no eigenbasis rescaling.
      */
     public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
         return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)
-                .with(Conv2d.KIND, Conv2dStatistics::new);
+                .with(Conv2d.KIND, Conv2dStatistics::new)
+                .with(ScaleShift.KIND, ScaleShiftStatistics.FACTORY);
     }
 
     /** Layers whose kind is in the map (by default dense and conv2d). */
@@ -140,8 +146,9 @@ public final class EkfacApproximation implements CurvatureApproximation {
 
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
-        return new EkfacBlock(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),
-                context.settings().get(SCALINGS_AFTER_REFRESH));
+        FactorStatistics.Factory statistics = layerKinds.get(NAME, context.layer());
+        return statistics.ownBlock(context.layer(), context.store()).orElseGet(() -> new EkfacBlock(context.layer(),
+                context.store(), statistics, context.settings().get(SCALINGS_AFTER_REFRESH)));
     }
 
     @Override

@@ -10,7 +10,12 @@ import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.DampingInUse;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
+import org.kron4j.api.linalg.SymmetricLinearAlgebra;
 import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.refresh.RefreshJob;
+import org.kron4j.api.refresh.RefreshResult;
+import org.kron4j.api.store.FactorDecomposition;
+import org.kron4j.api.store.FactorSnapshot;
 import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.RefreshOutcome;
@@ -20,6 +25,7 @@ import org.kron4j.api.support.NdArrays;
 import org.kron4j.core.KroneckerAlgebra;
 import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.KroneckerFactors;
+import org.kron4j.core.ProductScratch;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
@@ -45,6 +51,10 @@ final class EkfacBlock implements CurvatureBlock {
     /** Store roles. */
     static final String SCALINGS_ROLE = "scalings";
     static final String BATCHES_ROLE = "scalingsBatches";
+    /** Refresh result names: the factors' decompositions and the squared overlaps of old and new bases. */
+    private static final String INPUT_PREFIX = KroneckerFactors.INPUT + ".";
+    private static final String OUTPUT_PREFIX = KroneckerFactors.OUTPUT + ".";
+    private static final String OVERLAP = "overlap";
     /**
      * The batch count only matters while 1/k exceeds 1 − β; capping it keeps it exactly
      * representable in float32 storage (2²⁴) however long training runs.
@@ -58,6 +68,7 @@ final class EkfacBlock implements CurvatureBlock {
     private final ScalingsAfterRefresh afterRefresh;
     private final double decay;
     private final DataType storage;
+    private final ProductScratch scratch = new ProductScratch(2);
     private boolean warnedPassThrough;
     private double preconditionDamping = Double.NaN;
 
@@ -141,19 +152,72 @@ final class EkfacBlock implements CurvatureBlock {
      * Eigendecomposes A and G through the store and restates S in the basis that results: the
      * K-FAC eigenvalues for the first basis; afterwards as {@link ScalingsAfterRefresh} says, for
      * the sides whose decomposition succeeded. When both fail nothing changes, so S stays
-     * consistent with the last good basis the store kept.
+     * consistent with the last good basis the store kept. {@code install(prepareRefresh(λ).compute())}.
      */
     @Override
     public void refresh(double damping) {
+        install(prepareRefresh(damping).compute());
+    }
+
+    /**
+     * Snapshots A and G and, when S will be rotated, copies of the eigenbases in use (the rotation
+     * needs them after the new ones are in). The job computes both eigendecompositions and, for
+     * the sides that succeeded, the squared overlaps (Q_newᵀ Q_old)^{∘2}, under the names "A." and
+     * "G." ({@link FactorDecomposition}) and "A.overlap", "G.overlap": all the O(dim³) work.
+     */
+    @Override
+    public RefreshJob prepareRefresh(double damping) {
+        SymmetricFactor input = factors.input();
+        SymmetricFactor output = factors.output();
+        boolean rotate = hasBasis() && afterRefresh == ScalingsAfterRefresh.ROTATE;
+        INDArray oldInput = rotate ? NdArrays.detached(() -> input.eigenvectors().orElseThrow().dup()) : null;
+        INDArray oldOutput = rotate ? NdArrays.detached(() -> output.eigenvectors().orElseThrow().dup()) : null;
+        FactorSnapshot inputSnapshot = input.snapshot();
+        FactorSnapshot outputSnapshot = output.snapshot();
+        SymmetricLinearAlgebra kernels = factors.linearAlgebra();
+        String name = layer().name();
+        return new RefreshJob() {
+            @Override
+            public String block() {
+                return name;
+            }
+
+            @Override
+            public RefreshResult compute() {
+                FactorDecomposition a = FactorDecomposition.eigen(inputSnapshot, kernels);
+                FactorDecomposition g = FactorDecomposition.eigen(outputSnapshot, kernels);
+                RefreshResult.Builder result = RefreshResult.builder(name).scalar(RefreshResult.DAMPING, damping);
+                a.writeTo(result, INPUT_PREFIX);
+                g.writeTo(result, OUTPUT_PREFIX);
+                if (oldInput != null && a.succeeded()) {
+                    result.array(INPUT_PREFIX + OVERLAP, NdArrays.detached(
+                            () -> squaredOverlap(a.eigenvectors().orElseThrow(), oldInput)));
+                }
+                if (oldOutput != null && g.succeeded()) {
+                    result.array(OUTPUT_PREFIX + OVERLAP, NdArrays.detached(
+                            () -> squaredOverlap(g.eigenvectors().orElseThrow(), oldOutput)));
+                }
+                return result.build();
+            }
+
+            @Override
+            public String toString() {
+                return "EkfacRefreshJob{" + name + "}";
+            }
+        };
+    }
+
+    /**
+     * Swaps in the eigenbases and restates S (see {@link #refresh}); with the overlaps precomputed,
+     * the rotation costs two products of S's size, O(m²(n+1) + m(n+1)²).
+     */
+    @Override
+    public void install(RefreshResult result) {
         SymmetricFactor input = factors.input();
         SymmetricFactor output = factors.output();
         boolean hadBasis = hasBasis();
-        boolean rotate = hadBasis && afterRefresh == ScalingsAfterRefresh.ROTATE;
-        // copies: the rotation needs the old bases after the store has replaced them
-        INDArray oldInput = rotate ? input.eigenvectors().orElseThrow().dup() : null;
-        INDArray oldOutput = rotate ? output.eigenvectors().orElseThrow().dup() : null;
-        RefreshOutcome inputOutcome = input.refreshEigen();
-        RefreshOutcome outputOutcome = output.refreshEigen();
+        RefreshOutcome inputOutcome = input.install(FactorDecomposition.readFrom(result, INPUT_PREFIX));
+        RefreshOutcome outputOutcome = output.install(FactorDecomposition.readFrom(result, OUTPUT_PREFIX));
         if (!hasBasis()) {
             return;
         }
@@ -171,9 +235,15 @@ final class EkfacBlock implements CurvatureBlock {
             scalings.assign(kroneckerEigenvalues());
         } else {
             scalings.assign(rotate(scalings.value(),
-                    outputMoved ? squaredOverlap(output.eigenvectors().orElseThrow(), oldOutput) : null,
-                    inputMoved ? squaredOverlap(input.eigenvectors().orElseThrow(), oldInput) : null));
+                    outputMoved ? overlap(result, OUTPUT_PREFIX) : null,
+                    inputMoved ? overlap(result, INPUT_PREFIX) : null));
         }
+    }
+
+    private static INDArray overlap(RefreshResult result, String prefix) {
+        return result.array(prefix + OVERLAP).orElseThrow(() -> new IllegalArgumentException(
+                "refresh result of '" + result.block() + "' lacks '" + prefix + OVERLAP
+                        + "': it was not prepared by this block with its current basis"));
     }
 
     /** λ_G λ_Aᵀ, the diagonal of A ⊗ G in its eigenbasis, m×(n+1). */
@@ -208,7 +278,7 @@ final class EkfacBlock implements CurvatureBlock {
         if (inputVectors.isPresent() && outputVectors.isPresent()) {
             preconditionDamping = damping;
             return KroneckerAlgebra.applyEigenInverse(outputVectors.get(), gradient, inputVectors.get(),
-                    scalings.value().add(damping));
+                    scalings.value().add(damping), scratch);
         }
         if (!warnedPassThrough) {
             warnedPassThrough = true;

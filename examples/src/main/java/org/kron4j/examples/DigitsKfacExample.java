@@ -19,7 +19,9 @@ import org.kron4j.reference.train.FirstOrderRule;
  * the steps each needed to bring the 10-step mean training loss to 0.05.
  *
  * <p>Usage: {@code DigitsKfacExample [kfac-spec] [steps]}, e.g.
- * {@code "kfac:learningRate=0.5,momentum=0.5,damping=0.1,klClip=0,tCov=1,tInv=5" 60}.
+ * {@code "kfac:learningRate=0.5,momentum=0.5,damping=0.1,klClip=0,tCov=1,tInv=5,adaptiveStep=false,adaptiveDamping=false" 60}
+ * (fixed-step K-FAC: without {@code adaptiveStep=false} the library's default adaptive mode would
+ * choose the learning rate and momentum itself and ignore the ones given).
  */
 public final class DigitsKfacExample {
     // the test kit's digits protocol: batch, loss target and window of the moving mean
@@ -31,7 +33,7 @@ public final class DigitsKfacExample {
     }
 
     public static void main(String[] args) {
-        String spec = args.length > 0 ? args[0] : "kfac:learningRate=0.5,momentum=0.5,damping=0.1,klClip=0,tCov=1,tInv=5";
+        String spec = args.length > 0 ? args[0] : "kfac:learningRate=0.5,momentum=0.5,damping=0.1,klClip=0,tCov=1,tInv=5,adaptiveStep=false,adaptiveDamping=false";
         int steps = args.length > 1 ? Integer.parseInt(args[1]) : 60;
         long seed = 1;
         Dataset digits = Datasets.digits().standardize();

@@ -13,6 +13,8 @@ import org.kron4j.core.DenseStatistics;
 import org.kron4j.core.FactorStatistics;
 import org.kron4j.core.KfacBlock;
 import org.kron4j.core.LayerKindMap;
+import org.kron4j.core.ScaleShift;
+import org.kron4j.core.ScaleShiftStatistics;
 
 /**
  * K-FAC, Kronecker-factored approximate curvature (Martens and Grosse, ICML 2015): each layer's
@@ -23,7 +25,9 @@ import org.kron4j.core.LayerKindMap;
  * <p>Which layers it takes is its {@link LayerKindMap} of {@link FactorStatistics}: by default
  * {@link LayerKind#DENSE} → {@link DenseStatistics} and {@link Conv2d#KIND} → {@link Conv2dStatistics}
  * (KFC: A from the im2col patches averaged over positions, G from the per-position output
- * gradients summed over positions). Another kind plugs in with
+ * gradients summed over positions), and {@link ScaleShift#KIND} → {@link ScaleShiftStatistics}
+ * (batch normalization's scale and shift: per-channel 2×2 Fisher blocks, a
+ * {@link org.kron4j.core.ScaleShiftBlock} rather than a Kronecker block). Another kind plugs in with
  * {@code KfacApproximation.defaultLayerKinds().with(kind, MyStatistics::new)} given to
  * {@link #KfacApproximation(LayerKindMap)}; blocks, damping, refresh and curvature × vector are the
  * core's {@link KfacBlock}.
@@ -35,6 +39,16 @@ public final class KfacApproximation implements CurvatureApproximation {
 
     /** The name this variant is registered under. */
     public static final String NAME = "kfac";
+
+    /**
+     * Low-rank application: keep each factor's top-k eigenpairs and the mean of the rest of its
+     * spectrum, so a direction costs O(m·c·k) for factors wider than k; 0 (default) applies the full
+     * decompositions. Needs dampingMode=eigen.
+     */
+    public static final org.kron4j.api.settings.Setting<Integer> LOW_RANK = org.kron4j.api.settings.Setting.integer(
+            "lowRank", 0, 0, Integer.MAX_VALUE,
+            "k > 0: apply each factor wider than k as its top-k eigenpairs plus the mean of its other eigenvalues "
+                    + "(O(mnk) per direction; needs dampingMode=eigen); 0: full decompositions");
 
     private final LayerKindMap<FactorStatistics.Factory> layerKinds;
 
@@ -49,12 +63,13 @@ public final class KfacApproximation implements CurvatureApproximation {
     }
 
     /**
-     * DENSE → {@link DenseStatistics} and CONV2D → {@link Conv2dStatistics} (KFC, Grosse and
-     * Martens 2016): the map to extend with further kinds.
+     * DENSE → {@link DenseStatistics}, CONV2D → {@link Conv2dStatistics} (KFC, Grosse and
+     * Martens 2016) and SCALE_SHIFT → {@link ScaleShiftStatistics}: the map to extend with further kinds.
      */
     public static LayerKindMap<FactorStatistics.Factory> defaultLayerKinds() {
         return LayerKindMap.<FactorStatistics.Factory>of(LayerKind.DENSE, DenseStatistics::new)
-                .with(Conv2d.KIND, Conv2dStatistics::new);
+                .with(Conv2d.KIND, Conv2dStatistics::new)
+                .with(ScaleShift.KIND, ScaleShiftStatistics.FACTORY);
     }
 
     /** The layer kinds this instance preconditions. */
@@ -78,6 +93,12 @@ public final class KfacApproximation implements CurvatureApproximation {
         return OptimizerSettings.ALL;
     }
 
+    /** {@link #LOW_RANK}. */
+    @Override
+    public java.util.List<org.kron4j.api.settings.Setting<?>> settings() {
+        return java.util.List.of(LOW_RANK);
+    }
+
     /** Adaptive damping and step on ({@link OptimizerSettings#ADAPTIVE_DEFAULTS}). */
     @Override
     public java.util.Map<String, Object> driverDefaults() {
@@ -92,8 +113,10 @@ public final class KfacApproximation implements CurvatureApproximation {
 
     @Override
     public CurvatureBlock createBlock(BlockContext context) {
-        return KfacBlock.create(context.layer(), context.store(), layerKinds.get(NAME, context.layer()),
-                context.settings().get(OptimizerSettings.DAMPING_MODE));
+        FactorStatistics.Factory statistics = layerKinds.get(NAME, context.layer());
+        return statistics.ownBlock(context.layer(), context.store()).orElseGet(() -> KfacBlock.create(context.layer(),
+                context.store(), statistics, context.settings().get(OptimizerSettings.DAMPING_MODE),
+                context.settings().get(LOW_RANK)));
     }
 
     @Override

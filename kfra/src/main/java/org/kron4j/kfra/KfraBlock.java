@@ -12,6 +12,8 @@ import org.kron4j.api.DampingInUse;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
+import org.kron4j.api.refresh.RefreshJob;
+import org.kron4j.api.refresh.RefreshResult;
 import org.kron4j.api.support.NdArrays;
 import org.kron4j.core.DenseStatistics;
 import org.kron4j.core.KfacBlock;
@@ -141,6 +143,16 @@ final class KfraBlock implements CurvatureBlock {
     @Override
     public void refresh(double damping) {
         kfac.refresh(damping);
+    }
+
+    @Override
+    public RefreshJob prepareRefresh(double damping) {
+        return kfac.prepareRefresh(damping);
+    }
+
+    @Override
+    public void install(RefreshResult result) {
+        kfac.install(result);
     }
 
     @Override

@@ -1,9 +1,11 @@
 package org.kron4j.shampoo;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.IntFunction;
 import java.util.Set;
 import org.kron4j.api.BlockStatistics;
@@ -13,9 +15,13 @@ import org.kron4j.api.capture.LayerCapture;
 import org.kron4j.api.model.LayerSpec;
 import org.kron4j.api.linalg.EigenDecomposition;
 import org.kron4j.api.linalg.SymmetricLinearAlgebra;
+import org.kron4j.api.refresh.RefreshJob;
+import org.kron4j.api.refresh.RefreshResult;
+import org.kron4j.api.store.FactorDecomposition;
+import org.kron4j.api.store.FactorSnapshot;
 import org.kron4j.api.store.FactorStore;
-import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.RefreshOutcome;
+import org.kron4j.api.store.MovingAverage;
 import org.kron4j.api.store.StateArray;
 import org.kron4j.api.store.StateTransaction;
 import org.kron4j.api.store.SymmetricFactor;
@@ -220,62 +226,134 @@ public final class ShampooBlock implements CurvatureBlock {
     }
 
     /**
-     * Recomputes every root (the damping is not used; see the class comment).
+     * Recomputes every root (the damping is not used; see the class comment):
+     * {@code install(prepareRefresh(damping).compute())}.
      *
      * @throws IllegalStateException when a root has now failed {@code maxConsecutiveRootFailures}
      *     times in a row
      */
     @Override
     public void refresh(double damping) {
-        if (layout.isDiagonal() || config.neverPreconditions()) {
-            return;
+        install(prepareRefresh(damping).compute());
+    }
+
+    /**
+     * Snapshots every statistic whose root is due (none for a diagonal layout, before
+     * preconditioning is near, or for statistics that absorbed nothing yet). The job computes the
+     * roots: with {@code rootMethod=eigen} the store's eigendecomposition (result names "b{b}.L{i}."
+     * of {@link FactorDecomposition}) and Q (Λ + ε)^{-e} Qᵀ from it, with coupled Newton the
+     * iteration; each root (or why it failed) under "b{b}.L{i}.root" and text "b{b}.L{i}.rootFailure".
+     */
+    @Override
+    public RefreshJob prepareRefresh(double damping) {
+        List<RootTask> tasks = new ArrayList<>();
+        if (!layout.isDiagonal() && !config.neverPreconditions()
+                && steps() + config.tInv() > config.startPreconditioningStep()) {
+            for (int b = 0; b < factors.length; b++) {
+                for (int i = 0; i < factors[b].length; i++) {
+                    SymmetricFactor factor = factors[b][i];
+                    if (factor.absorbed() > 0) {
+                        double scale = config.statistics() == StatisticsMode.SUM ? factor.absorbed() : 1.0;
+                        tasks.add(new RootTask(role(b, i), factor.snapshot(), scale));
+                    }
+                }
+            }
         }
-        long step = steps();
-        if (step + config.tInv() <= config.startPreconditioningStep()) {
-            return;
+        return new RootsJob(name, List.copyOf(tasks), config, config.exponent(layout.order()), storageType,
+                linearAlgebra);
+    }
+
+    /** One root to compute: the statistic's snapshot and the factor it is scaled by (t under statistics=sum). */
+    private record RootTask(String role, FactorSnapshot statistic, double scale) {
+    }
+
+    /** The roots of one refresh, computed from snapshots; holds no reference to the block. */
+    private record RootsJob(String block, List<RootTask> tasks, ShampooConfig config, double exponent,
+            DataType storageType, SymmetricLinearAlgebra linearAlgebra) implements RefreshJob {
+
+        @Override
+        public RefreshResult compute() {
+            RefreshResult.Builder result = RefreshResult.builder(block);
+            for (RootTask task : tasks) {
+                NdArrays.detached(() -> computeRoot(task, result));
+            }
+            return result.build();
         }
-        for (int b = 0; b < factors.length; b++) {
-            for (int i = 0; i < factors[b].length; i++) {
-                refreshRoot(b, i);
+
+        private void computeRoot(RootTask task, RefreshResult.Builder result) {
+            INDArray root = null;
+            String failure = null;
+            if (config.rootMethod() == RootMethod.EIGEN) {
+                FactorDecomposition eigen = FactorDecomposition.eigen(task.statistic(), linearAlgebra);
+                eigen.writeTo(result, task.role() + ".");
+                if (!eigen.succeeded()) {
+                    failure = EIGEN_FAILED; // completed with the store's outcome at install
+                } else {
+                    INDArray values = NdArrays.copyAs(eigen.eigenvalues().orElseThrow(), DataType.DOUBLE)
+                            .muli(task.scale());
+                    double epsilon = effectiveEpsilon(config, values.maxNumber().doubleValue());
+                    root = InverseRoots.fromEigen(eigen.eigenvectors().orElseThrow(), values, epsilon, exponent);
+                }
+            } else {
+                INDArray statistic = NdArrays.copyAs(task.statistic().average(), DataType.DOUBLE).muli(task.scale());
+                double largest = config.epsilonMode() == EpsilonMode.RELATIVE
+                        ? InverseRoots.largestEigenvalue(statistic) : 0;
+                InverseRoots.Root newton = InverseRoots.coupledNewton(statistic, ShampooConfig.integerRoot(exponent),
+                        effectiveEpsilon(config, largest), config.newtonTolerance(), config.newtonMaxIterations());
+                if (newton.accurate()) {
+                    root = newton.root();
+                } else {
+                    failure = newton.failure();
+                }
+            }
+            if (root != null) {
+                root = NdArrays.copyAs(root, storageType);
+                if (!NdArrays.isFinite(root)) {
+                    failure = "the root has non-finite entries (in " + storageType + ")";
+                }
+            }
+            if (failure == null) {
+                result.array(task.role() + ROOT, root);
+            } else {
+                result.text(task.role() + ROOT_FAILURE, failure);
             }
         }
     }
 
-    private void refreshRoot(int b, int i) {
-        SymmetricFactor factor = factors[b][i];
-        if (factor.absorbed() == 0) {
-            return;
-        }
-        double scale = config.statistics() == StatisticsMode.SUM ? factor.absorbed() : 1.0;
-        double exponent = config.exponent(layout.order());
-        INDArray root = null;
-        String failure = null;
-        if (config.rootMethod() == RootMethod.EIGEN) {
-            RefreshOutcome outcome = factor.refreshEigen();
-            if (outcome.isFailure()) {
-                failure = "the eigendecomposition failed (" + outcome + "; the factor store logged why)";
-            } else {
-                INDArray values = NdArrays.copyAs(factor.eigenvalues().orElseThrow(), DataType.DOUBLE).muli(scale);
-                double epsilon = effectiveEpsilon(values.maxNumber().doubleValue());
-                root = InverseRoots.fromEigen(factor.eigenvectors().orElseThrow(), values, epsilon, exponent);
-            }
-        } else {
-            INDArray statistic = NdArrays.copyAs(factor.average(), DataType.DOUBLE).muli(scale);
-            double largest = config.epsilonMode() == EpsilonMode.RELATIVE ? InverseRoots.largestEigenvalue(statistic) : 0;
-            InverseRoots.Root result = InverseRoots.coupledNewton(statistic, ShampooConfig.integerRoot(exponent),
-                    effectiveEpsilon(largest), config.newtonTolerance(), config.newtonMaxIterations());
-            if (result.accurate()) {
-                root = result.root();
-            } else {
-                failure = result.failure();
-            }
-        }
-        if (root != null) {
-            root = NdArrays.copyAs(root, storageType);
-            if (!NdArrays.isFinite(root)) {
-                failure = "the root has non-finite entries (in " + storageType + ")";
+    private static final String ROOT = ".root";
+    private static final String ROOT_FAILURE = ".rootFailure";
+    private static final String EIGEN_FAILED = "the eigendecomposition failed";
+
+    /**
+     * Swaps in the roots of a job this block prepared, in its order: a root that failed keeps the
+     * last good one and counts towards {@code maxConsecutiveRootFailures}.
+     *
+     * @throws IllegalStateException when a root has now failed {@code maxConsecutiveRootFailures}
+     *     times in a row
+     */
+    @Override
+    public void install(RefreshResult result) {
+        for (int b = 0; b < factors.length; b++) {
+            for (int i = 0; i < factors[b].length; i++) {
+                String role = role(b, i);
+                Optional<INDArray> root = result.array(role + ROOT);
+                Optional<String> failure = result.text(role + ROOT_FAILURE);
+                if (root.isEmpty() && failure.isEmpty()) {
+                    continue; // not due in this refresh
+                }
+                String why = failure.orElse(null);
+                if (config.rootMethod() == RootMethod.EIGEN) {
+                    RefreshOutcome outcome = factors[b][i].install(FactorDecomposition.readFrom(result, role + "."));
+                    if (EIGEN_FAILED.equals(why)) {
+                        why = EIGEN_FAILED + " (" + outcome + "; the factor store logged why)";
+                    }
+                }
+                installRoot(b, i, root.orElse(null), why);
             }
         }
+    }
+
+    private void installRoot(int b, int i, INDArray root, String failure) {
         int index = b * layout.order() + i;
         if (failure == null) {
             roots[b][i].assign(root);
@@ -299,11 +377,15 @@ public final class ShampooBlock implements CurvatureBlock {
                 available ? "keeping the last good root" : "no root yet: the layer keeps its grafted direction");
     }
 
-    private double effectiveEpsilon(double largestEigenvalue) {
+    private static double effectiveEpsilon(ShampooConfig config, double largestEigenvalue) {
         if (config.epsilonMode() == EpsilonMode.RELATIVE && largestEigenvalue > 0) {
             return config.epsilon() * largestEigenvalue;
         }
         return config.epsilon();
+    }
+
+    private double effectiveEpsilon(double largestEigenvalue) {
+        return effectiveEpsilon(config, largestEigenvalue);
     }
 
     @Override

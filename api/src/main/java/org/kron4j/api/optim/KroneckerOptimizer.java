@@ -49,6 +49,7 @@ import org.kron4j.api.optim.transform.TransformChain;
 import org.kron4j.api.optim.transform.UpdateChainFactory;
 import org.kron4j.api.optim.transform.UpdateContext;
 import org.kron4j.api.optim.transform.UpdateTransform;
+import org.kron4j.api.refresh.RefreshJob;
 import org.kron4j.api.store.FactorStore;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -110,6 +111,34 @@ import org.slf4j.LoggerFactory;
  * fixed chain above, bit for bit. The plan asks for BATCH_LOSS and BATCH_ORACLE when these stages
  * need them; {@link StepResult#diagnostics()} reports λ, ρ, α and μ.
  *
+ * <p><b>Asynchronous refresh</b> ({@code asyncRefresh}, {@link OptimizerSettings#ASYNC_REFRESH}; on by
+ * default, off in the build's tests and wherever {@code -Dkron4j.asyncRefresh=false} or
+ * {@code asyncRefresh=false} asks for the deterministic schedule). A refresh step snapshots the
+ * averaged factors ({@link CurvatureEstimator#prepareRefresh}) and hands the computation to one
+ * daemon thread ("kron4j-refresh-N"); steps go on preconditioning with the decompositions in use.
+ * The refresh of step t is installed by the training thread at the start of step
+ * t + {@code refreshLag} ({@link OptimizerSettings#REFRESH_LAG}, default 1), all blocks in one
+ * call, never in the middle of a step, and at the latest at the next refresh step; when it has not
+ * finished by then the step waits for it (the wait is the stall reported in
+ * {@link StepDiagnostics#refreshStallMillis()}, waits at a due refresh counted in
+ * {@link #refreshWaits()}). Since the install step never depends on timing, an asynchronous run is
+ * deterministic: the same inputs give the same numbers bit for bit, run after run (they differ
+ * from the synchronous schedule's, whose decompositions are refreshLag steps fresher). The
+ * decompositions in use are never more than one refresh behind the synchronous schedule: their age
+ * ({@link StepDiagnostics#decompositionAge()}) is at most tInv − 1 + min(refreshLag, tInv) steps. The first refresh is
+ * waited for (no step preconditions without decompositions). The λ of a background refresh is the
+ * one of its refresh step (factored damping: (A + π√λ I)⁻¹ with π and λ of that step; eigen mode and
+ * EKFAC apply the current λ at each step anyway). A step rolled back (rejection with
+ * adaptive damping, an exception) drops the background refresh it submitted, since its snapshot
+ * holds the statistics that were undone; the repeated step submits its own with the grown λ.
+ * Decomposition failures in the background go through the store's fallback chain at install
+ * (kept last good, counted, logged); a computation that throws keeps every decomposition, logged
+ * and counted ({@link #backgroundRefreshFailures()}). {@link #save} waits for a refresh in flight
+ * and installs it before writing, so a checkpoint is never half-swapped; {@link #restore} drops it.
+ * With refreshLag = 1 that install is the one the next step would do, so a run saved and restored
+ * between any two steps continues bit for bit; with a longer lag a save installs that refresh early.
+ * The in-memory rollback copy is consistent: the background thread reads only its own copies.
+ *
  * <p>Not thread-safe: one training loop drives it. Memory: the store's factors plus the chain's
  * state (by default one momentum buffer per layer when momentum is on).
  */
@@ -123,6 +152,7 @@ public final class KroneckerOptimizer {
     private final FactorStore store;
     private final CurvatureEstimator estimator;
     private final TransformChain chain;
+    private final RefreshRunner refreshRunner;
     private final int tCov;
     private final int tInv;
     private final TargetSource targets;
@@ -134,9 +164,15 @@ public final class KroneckerOptimizer {
     private long failedSteps;
     private double lastKlScale = Double.NaN;
     private final double dampingOffset;
+    private final BackgroundRefresh background;
+    private final int refreshLag;
+    /** The step whose averages the decompositions in use were computed from; -1 before any. */
+    private long decompositionStep = -1;
+    private double longestRefreshStallMillis;
 
     private KroneckerOptimizer(OptimizerConfig config, ModelSpec model, SymmetricLinearAlgebra linearAlgebra,
-            UpdateChainFactory chainFactory) {
+            UpdateChainFactory chainFactory, RefreshTestHooks hooks, RefreshRunner refreshRunner) {
+        this.refreshRunner = refreshRunner;
         this.config = config;
         this.variant = config.variant();
         this.model = model;
@@ -155,6 +191,10 @@ public final class KroneckerOptimizer {
             throw new IllegalStateException("variant '" + variant.name() + "' made " + estimator.blocks().size()
                     + " blocks for " + model.size() + " layers");
         }
+        // a refresh runner computes the jobs elsewhere, synchronously: no background thread then
+        this.background = config.driverValue(OptimizerSettings.ASYNC_REFRESH) && refreshRunner == null
+                ? new BackgroundRefresh(hooks, store.counters()) : null;
+        this.refreshLag = config.driverValue(OptimizerSettings.REFRESH_LAG);
         this.dampingOffset = adaptiveStep(config) || adaptiveDamping(config)
                 ? config.driverValue(OptimizerSettings.WEIGHT_DECAY) : 0.0;
         this.chain = Objects.requireNonNull(chainFactory.create(new ChainSetup(model, config, store)),
@@ -282,6 +322,18 @@ public final class KroneckerOptimizer {
      *     gradient shapes) or lacks a planned field
      */
     public StepResult step(ModelCapture capture) {
+        return step(capture, null);
+    }
+
+    /**
+     * {@link #step(ModelCapture)} for a data-parallel engine that collected this step's statistics
+     * elsewhere: {@code collected} is the sum of {@code estimator().collect} over the shards of the
+     * batch (additive form), used instead of collecting from {@code capture}, which then needs only
+     * the fields beyond the statistics (gradient, and loss/oracle/parameters when planned). Null
+     * collects from the capture as {@link #step(ModelCapture)} does. Ignored on steps that are not
+     * statistics steps.
+     */
+    public StepResult step(ModelCapture capture, Statistics collected) {
         Objects.requireNonNull(capture, "capture");
         checkShapes(capture);
         boolean statisticsStep = isStatisticsStep();
@@ -289,16 +341,36 @@ public final class KroneckerOptimizer {
         if (problem != null) {
             return skip(problem);
         }
+        long stallStart = System.nanoTime();
+        if (background != null && background.hasPending()
+                && (step >= background.pendingSnapshotStep() + refreshLag || isRefreshStep())) {
+            // a background refresh goes in refreshLag steps after its refresh step, before anything of this
+            // step, whether or not it finished early (waiting if not): when it is installed never depends on
+            // timing, so an asynchronous run is as reproducible as a synchronous one; a refresh that is due
+            // waits for the previous one (never more than one refresh behind)
+            try {
+                installPending(true);
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw e;
+            } catch (RuntimeException e) {
+                failedSteps++;
+                LOG.error("step {}: installing a background refresh failed; the step is skipped and the optimizer "
+                        + "state put back", step, e);
+                return skip("installing a background refresh failed: " + e);
+            }
+        }
+        long installNanos = System.nanoTime() - stallStart;
         // statistics and refresh steps change the store before the chain runs: keep the state in
         // memory so that a rejection or an exception from a block puts every byte back
         StateReader before = statisticsStep || isRefreshStep() ? snapshot() : null;
+        long decompositionBefore = decompositionStep;
         try {
-            return guardedStep(capture, statisticsStep, before);
+            return guardedStep(capture, statisticsStep, before, decompositionBefore, installNanos, collected);
         } catch (IllegalArgumentException | IllegalStateException e) {
-            rollBack(before);
+            rollBack(before, decompositionBefore);
             throw e; // the capture does not fit the plan (a lacking field...): the caller's error, not a fault
         } catch (RuntimeException e) {
-            rollBack(before);
+            rollBack(before, decompositionBefore);
             failedSteps++;
             LOG.error("step {}: a block failed; the step is skipped and the optimizer state put back", step, e);
             return skip("a block failed: " + e);
@@ -309,17 +381,77 @@ public final class KroneckerOptimizer {
         }
     }
 
-    private void rollBack(StateReader before) {
+    /**
+     * Puts the state back as it was before the step's statistics and refresh: the store from the
+     * in-memory copy, and a background refresh submitted by this step dropped (its snapshot holds
+     * the statistics just undone; the repeated step submits its own, with the λ it then has).
+     */
+    private void rollBack(StateReader before, long decompositionBefore) {
         if (before != null) {
             apply(before);
         }
+        if (background != null && background.hasPending() && background.pendingSnapshotStep() == step) {
+            background.discard();
+        }
+        decompositionStep = decompositionBefore;
     }
 
-    private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before) {
+    /**
+     * Waits for the background refresh in flight and installs it, all blocks at once; an install
+     * that throws leaves the state as before it.
+     */
+    private void installPending(boolean countWait) {
+        StateReader beforeInstall = snapshot();
+        try {
+            NdArrays.detached(() -> {
+                long snapshotStep = background.awaitAndInstall(estimator, countWait);
+                if (snapshotStep >= 0) {
+                    decompositionStep = snapshotStep;
+                }
+            });
+        } catch (RuntimeException e) {
+            apply(beforeInstall);
+            throw e;
+        } finally {
+            beforeInstall.release();
+        }
+    }
+
+    /**
+     * The refresh of a refresh step: synchronous, or snapshot and submission to the background
+     * (waiting for it at once on the first refresh, so that no step preconditions without
+     * decompositions, and under the {@link RefreshTestHooks#awaitEachRefresh} hook).
+     */
+    private void refresh(long current) {
+        double requested = damping + dampingOffset;
+        if (refreshRunner != null) {
+            // an engine's runner computes the jobs (e.g. on its workers) and hands back the results
+            estimator.install(refreshRunner.run(estimator.prepareRefresh(requested), requested));
+            decompositionStep = current;
+            return;
+        }
+        if (background == null) {
+            // the estimator's own refresh (for split blocks, install(prepareRefresh(λ).compute()) block by
+            // block): an estimator that wraps another and overrides refresh keeps working as before
+            estimator.refresh(requested);
+            decompositionStep = current;
+            return;
+        }
+        background.submit(estimator.prepareRefresh(requested), current);
+        if (decompositionStep < 0 || background.awaitEachRefresh()) {
+            long snapshotStep = background.awaitAndInstall(estimator, false);
+            if (snapshotStep >= 0) {
+                decompositionStep = snapshotStep;
+            }
+        }
+    }
+
+    private StepResult guardedStep(ModelCapture capture, boolean statisticsStep, StateReader before,
+            long decompositionBefore, long installNanos, Statistics collected) {
         return NdArrays.detached(() -> {
             Statistics statistics = null;
             if (statisticsStep) {
-                statistics = estimator.collect(capture);
+                statistics = collected != null ? collected : estimator.collect(capture);
                 if (!statistics.isFinite()) {
                     return skip("the collected curvature statistics are not finite");
                 }
@@ -329,9 +461,13 @@ public final class KroneckerOptimizer {
                 estimator.absorb(statistics);
             }
             boolean refreshStep = isRefreshStep();
+            long refreshStart = System.nanoTime();
             if (refreshStep) {
-                estimator.refresh(damping + dampingOffset);
+                refresh(current);
             }
+            double stallMillis = (installNanos + System.nanoTime() - refreshStart) / 1e6;
+            longestRefreshStallMillis = Math.max(longestRefreshStallMillis, stallMillis);
+            long age = decompositionStep < 0 ? -1 : current - decompositionStep;
             List<INDArray> gradients = new ArrayList<>(model.size());
             for (int i = 0; i < model.size(); i++) {
                 gradients.add(NdArrays.as(capture.layer(i).gradient(), storageType));
@@ -341,12 +477,13 @@ public final class KroneckerOptimizer {
             TransformChain.Outcome outcome = chain.run(context);
             if (!outcome.committed()) {
                 if (chain.mayRejectSteps()) {
-                    rollBack(before);
+                    rollBack(before, decompositionBefore);
                 }
                 double used = damping;
                 context.dampingAfterRejection().ifPresent(value -> damping = value);
                 return skip(outcome.rejection(), new StepDiagnostics(capture.batchLoss(), used,
-                        context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN), Double.NaN, Double.NaN));
+                        context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN), Double.NaN, Double.NaN,
+                        age, stallMillis));
             }
             List<INDArray> chosen = context.get(RecordDirections.DIRECTIONS).orElse(outcome.updates());
             double scale = context.get(ClipByKl.SCALE).orElse(1.0);
@@ -360,7 +497,8 @@ public final class KroneckerOptimizer {
             StepDiagnostics diagnostics = new StepDiagnostics(capture.batchLoss(), damping,
                     context.get(LevenbergMarquardtDamping.RATIO).orElse(Double.NaN),
                     context.get(QuadraticModelStep.ALPHA).orElse(learningRate * scale),
-                    context.get(QuadraticModelStep.MU).orElse(config.driverValue(OptimizerSettings.MOMENTUM)));
+                    context.get(QuadraticModelStep.MU).orElse(config.driverValue(OptimizerSettings.MOMENTUM)),
+                    age, stallMillis);
             damping = context.damping();
             learningRate = context.learningRate();
             lastKlScale = scale;
@@ -432,6 +570,45 @@ public final class KroneckerOptimizer {
         return failedSteps;
     }
 
+    /** Whether refreshes run on the background thread ({@link OptimizerSettings#ASYNC_REFRESH}). */
+    public boolean asyncRefresh() {
+        return background != null;
+    }
+
+    /**
+     * The longest time one step's refresh work held the training thread, in milliseconds, since
+     * this optimizer was created (see {@link StepDiagnostics#refreshStallMillis()}). Diagnostic.
+     */
+    public double longestRefreshStallMillis() {
+        return longestRefreshStallMillis;
+    }
+
+    /**
+     * How often a due refresh found the previous background refresh unfinished and the training
+     * thread waited for it (0 when synchronous). Diagnostic, not checkpointed.
+     */
+    public long refreshWaits() {
+        return background == null ? 0 : background.waits();
+    }
+
+    /**
+     * Background refreshes whose computation threw (counted in the store's counters as kept last
+     * good too; decomposition failures go through the store's chain and are counted there). Diagnostic.
+     */
+    public long backgroundRefreshFailures() {
+        return background == null ? 0 : background.failures();
+    }
+
+    /**
+     * Waits for the background refresh in flight, if any, and installs it now (between steps): what
+     * {@link #save} does first. A no-op when synchronous or nothing is in flight.
+     */
+    public void awaitRefresh() {
+        if (background != null && background.hasPending()) {
+            installPending(false);
+        }
+    }
+
     /** The KL-clip factor of the last applied step (NaN before the first). */
     public double lastKlScale() {
         return lastKlScale;
@@ -496,6 +673,7 @@ public final class KroneckerOptimizer {
      * "store/" and the optimizer's names, e.g. "engine/..."), all in one checksummed state.
      */
     public void save(OutputStream out, Consumer<StateWriter> extra) {
+        awaitRefresh(); // never half-swapped: a refresh in flight is waited for and installed first
         try (StateWriter writer = new StateWriter(out)) {
             write(writer);
             extra.accept(writer);
@@ -557,12 +735,19 @@ public final class KroneckerOptimizer {
             throw new CheckpointFormatException("the checkpoint is for another model: " + reader.getString("model")
                     + ", this optimizer's is " + model.layers());
         }
+        if (background != null) {
+            background.discard(); // its snapshot is of the state being replaced
+        }
         StateReader before = snapshot();
+        long decompositionBefore = decompositionStep;
         try {
             apply(reader);
             extra.accept(reader);
+            // the decompositions restored are at most as old as the checkpoint's step (their age is not stored)
+            decompositionStep = step > 0 ? step : -1;
         } catch (RuntimeException e) {
             apply(before);
+            decompositionStep = decompositionBefore;
             throw e;
         } finally {
             before.release();
@@ -593,6 +778,19 @@ public final class KroneckerOptimizer {
     }
 
     /**
+     * Computes the jobs of one refresh step ({@link CurvatureEstimator#prepareRefresh}, one per block
+     * in model order) and returns their results in the same order, for
+     * {@link CurvatureEstimator#install}. Called on the training thread inside {@link #step}, after
+     * the step's statistics were absorbed; the optimizer's state ({@link #stateBytes}) is then the
+     * one the jobs were prepared from, so a runner may also rebuild a block's job elsewhere from that
+     * state and {@code damping} ({@code blocks().get(i).prepareRefresh(damping)}), bit for bit.
+     */
+    @FunctionalInterface
+    public interface RefreshRunner {
+        java.util.List<org.kron4j.api.refresh.RefreshResult> run(List<RefreshJob> jobs, double damping);
+    }
+
+    /**
      * Builds an optimizer: the variant or a whole {@link OptimizerConfig}, the model, then typed
      * settings (each validated as it is set: out of range → {@link IllegalArgumentException}
      * naming the setting and its range; a setting that does not apply to the variant →
@@ -604,6 +802,8 @@ public final class KroneckerOptimizer {
         private ModelSpec model;
         private SymmetricLinearAlgebra linearAlgebra;
         private UpdateChainFactory chainFactory;
+        private RefreshRunner refreshRunner;
+        private RefreshTestHooks refreshHooks = RefreshTestHooks.NONE;
 
         private Builder(CurvatureApproximation variant) {
             this.settings = OptimizerConfig.builder(variant);
@@ -682,6 +882,26 @@ public final class KroneckerOptimizer {
             return this;
         }
 
+        /** Test hooks of asynchronous refresh ({@link RefreshTestHooks}); none by default. */
+        public Builder refreshTestHooks(RefreshTestHooks hooks) {
+            this.refreshHooks = Objects.requireNonNull(hooks, "hooks");
+            return this;
+        }
+
+        /**
+         * Where a refresh step's decomposition jobs run; by default the driver's own schedule
+         * (synchronous, or the background thread of {@code asyncRefresh}). A distributed engine
+         * computes them on its workers (see {@link RefreshRunner}); the refresh is then synchronous
+         * whatever {@code asyncRefresh} says.
+         */
+        public Builder refreshRunner(RefreshRunner runner) {
+            if (this.refreshRunner != null) {
+                throw new IllegalStateException("refreshRunner was already set");
+            }
+            this.refreshRunner = Objects.requireNonNull(runner, "runner");
+            return this;
+        }
+
         /**
          * @throws IllegalStateException when no model was given
          * @throws org.kron4j.api.UnsupportedModelException when the variant cannot handle the model
@@ -692,7 +912,7 @@ public final class KroneckerOptimizer {
             }
             SymmetricLinearAlgebra kernels = linearAlgebra != null ? linearAlgebra : LinearAlgebras.forCurrentBackend();
             UpdateChainFactory chains = chainFactory != null ? chainFactory : KroneckerOptimizer::defaultChain;
-            return new KroneckerOptimizer(settings.build(), model, kernels, chains);
+            return new KroneckerOptimizer(settings.build(), model, kernels, chains, refreshHooks, refreshRunner);
         }
     }
 }

@@ -43,6 +43,20 @@ public final class OptimizerSettings {
             UnsupportedLayerPolicy.class, UnsupportedLayerPolicy.FAIL,
             "fail: refuse layers the variant cannot precondition; pass_through: plain gradient for them");
 
+    /**
+     * The JVM property that sets {@link #ASYNC_REFRESH}'s default ({@code -Dkron4j.asyncRefresh=false}):
+     * the build's tests set it to false so that every test not about asynchrony runs the deterministic
+     * synchronous schedule; a setting given explicitly always wins.
+     */
+    public static final String ASYNC_REFRESH_DEFAULT_PROPERTY = "kron4j.asyncRefresh";
+    public static final Setting<Boolean> ASYNC_REFRESH = Setting.flag("asyncRefresh",
+            Boolean.parseBoolean(System.getProperty(ASYNC_REFRESH_DEFAULT_PROPERTY, "true")),
+            "compute refreshes on a background thread from a snapshot of the factors while steps go on with the "
+                    + "previous decompositions (at most one refresh behind); false: synchronous");
+    public static final Setting<Integer> REFRESH_LAG = Setting.integer("refreshLag", 1, 1, Integer.MAX_VALUE,
+            "asynchronous refresh: a background refresh is installed this many steps after its refresh step "
+                    + "(waiting for it if unfinished) and at the latest at the next refresh step; a fixed lag keeps "
+                    + "asynchronous runs deterministic");
 
     // Adaptive K-FAC (Martens and Grosse 2015, §6.5 and §7). Off in the library; the K-FAC family (kfac, ekfac,
     // kfra) declares them and turns the two switches on through driverDefaults(); other variants ignore them.
@@ -82,7 +96,7 @@ public final class OptimizerSettings {
     /** Every driver setting but the adaptive ones (what variants outside the K-FAC family declare). */
     public static final List<Setting<?>> FIXED = List.of(LEARNING_RATE, MOMENTUM, DAMPING, DAMPING_MODE, T_COV,
             T_INV, STATISTICS_DECAY, KL_CLIP, WEIGHT_DECAY, TARGETS, STORAGE_PRECISION, DECOMPOSITION_PRECISION,
-            UNSUPPORTED_LAYERS);
+            UNSUPPORTED_LAYERS, ASYNC_REFRESH, REFRESH_LAG);
 
     /** Every driver setting, in the order reports list them. */
     public static final List<Setting<?>> ALL = java.util.stream.Stream.concat(FIXED.stream(), ADAPTIVE.stream())

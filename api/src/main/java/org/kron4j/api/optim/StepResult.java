@@ -17,7 +17,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  *                            to the parameters. Empty when skipped
  * @param klScale             the norm-constraint factor ν ∈ (0, 1] applied to the directions
  * @param collectedStatistics whether statistics were folded in this step
- * @param refreshed           whether decompositions were refreshed this step
+ * @param refreshed           whether this was a refresh step: decompositions refreshed (synchronous), or
+ *                            snapshotted and handed to the background thread ({@code asyncRefresh})
  * @param diagnostics         loss, damping, reduction ratio, learning rate and momentum of the step
  *                            (NaN where unknown); never null
  */

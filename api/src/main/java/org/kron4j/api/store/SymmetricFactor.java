@@ -1,17 +1,13 @@
 package org.kron4j.api.store;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.kron4j.api.checkpoint.StateReader;
 import org.kron4j.api.checkpoint.StateWriter;
-import org.kron4j.api.linalg.EigenDecomposition;
-import org.kron4j.api.linalg.SpdInverse;
 import org.kron4j.api.support.NdArrays;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.ops.transforms.Transforms;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +29,9 @@ import org.slf4j.LoggerFactory;
  *   <li>inverses only: raise the damping tenfold, up to three times;</li>
  *   <li>keep the last good decomposition (or none, before the first success).</li>
  * </ol>
- * Every fallback is logged through SLF4J and counted in the store's {@link DecompositionCounters}.
+ * Steps 1-3 run in {@link FactorDecomposition} (pure, from a {@link #snapshot()}, on any thread), step 4
+ * in {@link #install} on the training thread. Every fallback is logged through SLF4J and counted in the
+ * store's {@link DecompositionCounters} at install.
  * A failed refresh leaves every cached decomposition bit-identical.
  *
  * <p>Memory: dim² values for the average plus dim² for the inverse and dim² + dim for the
@@ -44,15 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class SymmetricFactor implements StoreEntry {
     private static final Logger LOG = LoggerFactory.getLogger(SymmetricFactor.class);
 
-    /**
-     * An eigenvalue below −tol·max|λ| means the factor is not positive semi-definite beyond what
-     * rounding explains, and the decomposition is rejected. Averages of outer products are PSD in
-     * exact arithmetic; float32 accumulation over dim ≤ 10⁴ perturbs eigenvalues by about
-     * dim·2⁻²⁴·‖F‖ ≤ 6e-4·‖F‖, so 1e-3 separates rounding from corruption. Smaller negative
-     * eigenvalues are clipped to 0.
-     */
-    static final double NEGATIVE_EIGENVALUE_TOLERANCE = 1e-3;
-    private static final int DAMPING_RAISES = 3;
 
     private final FactorStore store;
     private final String block;
@@ -142,121 +131,69 @@ public final class SymmetricFactor implements StoreEntry {
         return Optional.ofNullable(eigenvectors);
     }
 
-    /** Recomputes (F + damping·I)⁻¹ through the fallback chain. */
+    /**
+     * A copy of the average for a decomposition computed elsewhere ({@link FactorDecomposition});
+     * O(dim²) on the calling thread.
+     */
+    public FactorSnapshot snapshot() {
+        return NdArrays.detached(() -> new FactorSnapshot(block, role, average.dup('c'), store.decompositionPrecision(),
+                store.storagePrecision()));
+    }
+
+    /** Recomputes (F + damping·I)⁻¹ through the fallback chain: {@code install(inverse(snapshot(), damping))}. */
     public RefreshOutcome refreshInverse(double damping) {
-        if (!(damping >= 0) || Double.isInfinite(damping)) {
-            throw new IllegalArgumentException("damping must be in [0, ∞), got " + damping);
-        }
-        return NdArrays.detached(() -> {
-            List<String> failures = new ArrayList<>();
-            DataType configured = store.decompositionPrecision().dataType();
-            SpdInverse result = tryInverse(configured, damping, failures);
-            RefreshOutcome outcome = RefreshOutcome.FRESH;
-            double used = damping;
-            if (!result.succeeded()) {
-                outcome = configured == DataType.DOUBLE ? RefreshOutcome.RETRIED_IN_FLOAT
-                        : RefreshOutcome.RETRIED_IN_DOUBLE;
-                result = tryInverse(otherPrecision(configured), damping, failures);
-            }
-            if (!result.succeeded()) {
-                double raised = Math.max(Math.max(damping, 1e-6 * Math.abs(meanEigenvalue())), 1e-12);
-                for (int i = 0; i < DAMPING_RAISES && !result.succeeded(); i++) {
-                    raised *= 10;
-                    used = raised;
-                    result = tryInverse(DataType.DOUBLE, raised, failures);
-                    outcome = RefreshOutcome.RAISED_DAMPING;
-                }
-            }
-            if (result.succeeded()) {
-                // the kernel's result is fresh and ours (its contract): no copy when the type already fits
-                inverse = NdArrays.as(result.inverse(), store.storagePrecision().dataType());
-                inverseDamping = used;
-            } else {
-                outcome = inverse == null ? RefreshOutcome.NONE_AVAILABLE : RefreshOutcome.KEPT_LAST_GOOD;
-            }
-            report("inverse", outcome, failures);
-            return outcome;
-        });
-    }
-
-    /** Recomputes the eigendecomposition of F through the fallback chain (no damping: it is applied exactly later). */
-    public RefreshOutcome refreshEigen() {
-        return NdArrays.detached(() -> {
-            List<String> failures = new ArrayList<>();
-            DataType configured = store.decompositionPrecision().dataType();
-            EigenDecomposition result = tryEigen(configured, failures);
-            RefreshOutcome outcome = RefreshOutcome.FRESH;
-            if (result == null) {
-                outcome = configured == DataType.DOUBLE ? RefreshOutcome.RETRIED_IN_FLOAT
-                        : RefreshOutcome.RETRIED_IN_DOUBLE;
-                result = tryEigen(otherPrecision(configured), failures);
-            }
-            if (result != null) {
-                DataType storage = store.storagePrecision().dataType();
-                eigenvalues = NdArrays.as(result.eigenvalues(), storage);
-                eigenvectors = NdArrays.as(result.eigenvectors(), storage);
-            } else {
-                outcome = eigenvectors == null ? RefreshOutcome.NONE_AVAILABLE : RefreshOutcome.KEPT_LAST_GOOD;
-            }
-            report("eigendecomposition", outcome, failures);
-            return outcome;
-        });
-    }
-
-    private static DataType otherPrecision(DataType type) {
-        return type == DataType.DOUBLE ? DataType.FLOAT : DataType.DOUBLE;
+        return install(FactorDecomposition.inverse(snapshot(), damping, store.linearAlgebra()));
     }
 
     /**
-     * The average in {@code type}, made exactly symmetric: the kernels read one triangle but their
-     * result checks use the whole matrix, and float32 accumulation of outer products leaves the two
-     * triangles a few ulps apart. O(dim²), once per refresh attempt.
+     * Recomputes the eigendecomposition of F through the fallback chain (no damping: it is applied
+     * exactly later): {@code install(eigen(snapshot()))}.
      */
-    private INDArray symmetricCopy(DataType type) {
-        INDArray copy = NdArrays.copyAs(average, type);
-        return copy.add(copy.transpose()).muli(0.5); // not addi: the transpose is a view of copy
+    public RefreshOutcome refreshEigen() {
+        return install(FactorDecomposition.eigen(snapshot(), store.linearAlgebra()));
     }
 
-    private SpdInverse tryInverse(DataType type, double damping, List<String> failures) {
-        INDArray matrix = NdArrays.addToDiagonal(symmetricCopy(type), damping);
-        SpdInverse result;
-        try {
-            result = store.linearAlgebra().spdInverse(matrix);
-        } catch (RuntimeException e) {
-            result = SpdInverse.failed(e.toString());
-        }
-        if (!result.succeeded()) {
-            failures.add(type + " at damping " + damping + ": " + result.failure().orElse("?"));
-        }
-        return result;
-    }
-
-    /** A checked, clipped decomposition, or null after recording why it was rejected. */
-    private EigenDecomposition tryEigen(DataType type, List<String> failures) {
-        EigenDecomposition result;
-        try {
-            result = store.linearAlgebra().eigh(symmetricCopy(type));
-        } catch (RuntimeException e) {
-            result = EigenDecomposition.failed(e.toString());
-        }
-        if (result.succeeded()) {
-            // a successful result is finite (the kernel's contract); what remains to check is definiteness.
-            // Eigenvalues are ascending, so the extremes are the first and last entries.
-            INDArray values = result.eigenvalues();
-            double smallest = values.getDouble(0);
-            double scale = Math.max(Math.abs(smallest), Math.abs(values.getDouble(values.length() - 1)));
-            if (smallest < -NEGATIVE_EIGENVALUE_TOLERANCE * Math.max(scale, Double.MIN_NORMAL)) {
-                result = EigenDecomposition.failed("not positive semi-definite: smallest eigenvalue " + smallest
-                        + " against largest magnitude " + scale);
-            } else if (smallest < 0) {
-                result = EigenDecomposition.of(Transforms.max(values, 0.0, false), result.eigenvectors());
+    /**
+     * Finishes the fallback chain for a decomposition computed from a {@link #snapshot()} of this
+     * factor: swaps it in when it succeeded, otherwise keeps the last good one of its kind (or none);
+     * counts the outcome in the store's counters and logs any fallback. Training thread only.
+     *
+     * @return the outcome, as the synchronous refresh would have reported it
+     */
+    public RefreshOutcome install(FactorDecomposition decomposition) {
+        RefreshOutcome outcome;
+        boolean inverseKind = decomposition.kind() == FactorDecomposition.Kind.INVERSE;
+        if (decomposition.succeeded()) {
+            outcome = decomposition.outcome().orElseThrow();
+            if (inverseKind) {
+                INDArray value = decomposition.inverse().orElseThrow();
+                requireShape(value, dim, dim, "inverse");
+                inverse = value;
+                inverseDamping = decomposition.inverseDamping();
+            } else {
+                INDArray vectors = decomposition.eigenvectors().orElseThrow();
+                INDArray values = decomposition.eigenvalues().orElseThrow();
+                requireShape(vectors, dim, dim, "eigenvectors");
+                if (values.length() != dim) {
+                    throw new IllegalArgumentException(block + "/" + role + ": " + values.length()
+                            + " eigenvalues for a factor of dimension " + dim);
+                }
+                eigenvalues = values;
+                eigenvectors = vectors;
             }
+        } else {
+            boolean hadOne = inverseKind ? inverse != null : eigenvectors != null;
+            outcome = hadOne ? RefreshOutcome.KEPT_LAST_GOOD : RefreshOutcome.NONE_AVAILABLE;
         }
-        if (!result.succeeded()) {
-            failures.add(type + ": " + result.failure().orElse("?"));
-            return null;
+        report(inverseKind ? "inverse" : "eigendecomposition", outcome, decomposition.failures());
+        return outcome;
+    }
+
+    private void requireShape(INDArray value, long rows, long columns, String what) {
+        if (value.rank() != 2 || value.rows() != rows || value.columns() != columns) {
+            throw new IllegalArgumentException(block + "/" + role + ": " + what + " of shape "
+                    + java.util.Arrays.toString(value.shape()) + " for a factor of dimension " + dim);
         }
-        return result;
     }
 
     private void report(String what, RefreshOutcome outcome, List<String> failures) {

@@ -52,7 +52,7 @@ public record AblationConfig(String data, String dataDir, String model, String a
         int threads, List<MethodConfig> methods) {
 
     public static final String FORMAT = "kron4j-ablate/1";
-    public static final List<String> ENGINES = List.of("dl4j", "reference");
+    public static final List<String> ENGINES = List.of("dl4j", "reference", "spark");
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(AblationConfig.class);
     public static final int DEFAULT_BATCH = 256;
     /** The autoencoder's default batch, that of Martens &amp; Grosse's (2015) MNIST autoencoder. */

@@ -6,7 +6,15 @@ import org.kron4j.cli.engine.ModelShape;
 import org.kron4j.cli.engine.TrainingEngine;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.BooleanSupplier;
+import org.kron4j.cli.checkpoint.ResumableRandom;
+import org.kron4j.cli.checkpoint.RunKey;
+import org.kron4j.cli.checkpoint.RunProgress;
+import org.kron4j.cli.checkpoint.StudyCheckpoints;
+import org.kron4j.cli.checkpoint.StudyStopped;
+import org.kron4j.cli.checkpoint.TestPause;
 import org.kron4j.api.optim.StepDiagnostics;
 import org.kron4j.reference.train.TrainingResult;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -21,11 +29,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Fairness.</b> For a seed every method starts from the same initial weights (the engine
  * seeds the initialisation with it) and sees the same batches: as many rows as the batch schedule says
- * (drawn uniformly with replacement from {@code new java.util.Random(seed)}), as in kron4j-reference's
+ * (drawn uniformly with replacement from {@code new java.util.Random(seed)}, through the checkpointable
+ * {@link ResumableRandom} that draws the same numbers), as in kron4j-reference's
  * {@code TrainingRun}. Runs are interleaved seed by seed so that a slow patch of a shared machine
  * does not hit one method only, and every method takes a few untimed warm-up steps first (JIT,
  * ND4J's first kernel calls), which also proves each one can train the model before anything is
  * timed. Timing covers drawing the batch and the step; evaluation is not timed.
+ *
+ * <p><b>Checkpoints.</b> With {@link #checkpointing} every run writes a checkpoint every N steps
+ * (its history, the batch generator's position and the trainer's whole state, see
+ * {@link TrainingEngine.Trainer#save}) and a record when it finishes; a runner given the same
+ * checkpoints reads finished runs back and continues the interrupted one from its checkpoint, so
+ * that the study computes exactly what an uninterrupted one computes (timings aside). A stop
+ * request is honoured at the next step boundary: the run's checkpoint is written, then
+ * {@link StudyStopped} is thrown. Trainers that cannot be checkpointed rerun from their first step.
  *
  * <p>Single-threaded from the caller's view; the engine's native kernels use the machine's
  * cores. Prints nothing; reports through {@link Listener}.
@@ -65,6 +82,8 @@ public final class AblationRunner {
     private final ModelShape model;
     private final TrainingData data;
     private final TrainingEngine engine;
+    private StudyCheckpoints checkpoints;
+    private BooleanSupplier stopRequested = () -> false;
 
     public AblationRunner(AblationConfig config, ModelShape model, TrainingData data, TrainingEngine engine) {
         this.config = config;
@@ -102,6 +121,9 @@ public final class AblationRunner {
             try (trainer) {
                 java.util.Random batches = new java.util.Random(seed ^ 0x5DEECE66DL);
                 for (int s = 0; s < warmupSteps(); s++) {
+                    if (stopRequested.getAsBoolean()) {
+                        throw new StudyStopped("stopped during the warm-up of " + method.label());
+                    }
                     INDArray[] batch = batch(batches, s);
                     trainer.step(batch[0], batch[1]);
                     listener.step();
@@ -110,22 +132,83 @@ public final class AblationRunner {
         }
     }
 
-    /** Runs every method, rate and seed, after {@link #warmUp}. */
+    /**
+     * Checkpoints every run into {@code checkpoints} (null: none) and stops at the next step
+     * boundary once {@code stopRequested} says so, by throwing {@link StudyStopped} after writing
+     * the current run's checkpoint. Call before {@link #warmUp} / {@link #runAll}.
+     */
+    public AblationRunner checkpointing(StudyCheckpoints checkpoints, BooleanSupplier stopRequested) {
+        this.checkpoints = checkpoints;
+        this.stopRequested = stopRequested;
+        return this;
+    }
+
+    /**
+     * Runs every method, rate and seed, after {@link #warmUp}. With checkpoints, runs that finished
+     * before are read back instead of run, and a run with a checkpoint continues from it.
+     *
+     * @throws StudyStopped when a stop was requested (the runs so far are recorded)
+     */
     public List<RunResult> runAll(Listener listener) {
         List<RunResult> results = new ArrayList<>();
+        int index = 0;
         for (long seed : config.seeds()) {
             for (MethodConfig method : config.methods()) {
                 for (double rate : method.learningRates()) {
+                    RunKey key = new RunKey(index++, method.label(), rate, seed);
+                    Optional<RunResult> done = checkpoints == null ? Optional.empty() : checkpoints.finished(key);
+                    if (done.isPresent()) {
+                        LOG.info("{}: finished before, read from its record", key.describe());
+                        results.add(done.get());
+                        advance(listener, config.steps());
+                        continue;
+                    }
+                    stopIfRequested(key, "before it started");
                     listener.run(method.label(), rate, seed, false);
-                    results.add(run(method, rate, seed, listener));
+                    RunResult result = run(key, method, listener);
+                    if (checkpoints != null) {
+                        checkpoints.finish(key, result);
+                    }
+                    results.add(result);
                 }
             }
         }
         return results;
     }
 
-    /** One run. */
+    /** The runs in the order {@link #runAll} takes them. */
+    public List<RunKey> runKeys() {
+        List<RunKey> keys = new ArrayList<>();
+        for (long seed : config.seeds()) {
+            for (MethodConfig method : config.methods()) {
+                for (double rate : method.learningRates()) {
+                    keys.add(new RunKey(keys.size(), method.label(), rate, seed));
+                }
+            }
+        }
+        return keys;
+    }
+
+    private void stopIfRequested(RunKey key, String where) {
+        if (stopRequested.getAsBoolean()) {
+            throw new StudyStopped("stopped at " + key.describe() + ", " + where);
+        }
+    }
+
+    private static void advance(Listener listener, int steps) {
+        for (int s = 0; s < steps; s++) {
+            listener.step();
+        }
+    }
+
+    /** One run, not checkpointed. */
     public RunResult run(MethodConfig method, double rate, long seed, Listener listener) {
+        return run(new RunKey(-1, method.label(), rate, seed), method, listener);
+    }
+
+    private RunResult run(RunKey key, MethodConfig method, Listener listener) {
+        double rate = key.learningRate();
+        long seed = key.seed();
         int budget = config.steps();
         double[] losses = new double[budget];
         double[] seconds = new double[budget];
@@ -133,15 +216,33 @@ public final class AblationRunner {
         List<StepDiagnostics> diagnostics = new ArrayList<>(budget);
         int taken = 0;
         boolean diverged = false;
-        java.util.Random batches = new java.util.Random(seed);
+        ResumableRandom batches = new ResumableRandom(seed);
         try (TrainingEngine.Trainer trainer = engine.create(model, method, rate, seed)) {
+            boolean saving = checkpoints != null && key.index() >= 0 && trainer.checkpointable();
+            double elapsedBefore = 0;
+            long cpuBefore = 0;
+            long skippedBefore = 0;
+            Optional<RunProgress> resumed = saving ? checkpoints.resume(key, trainer) : Optional.empty();
+            if (resumed.isPresent()) {
+                RunProgress p = resumed.get();
+                taken = p.steps();
+                System.arraycopy(p.losses(), 0, losses, 0, taken);
+                System.arraycopy(p.seconds(), 0, seconds, 0, taken);
+                System.arraycopy(p.batchSizes(), 0, sizes, 0, taken);
+                diagnostics.addAll(p.diagnostics());
+                batches = ResumableRandom.at(p.batchState());
+                elapsedBefore = p.elapsedSeconds();
+                cpuBefore = p.cpuNanos();
+                skippedBefore = p.skippedSteps() - trainer.skippedSteps();
+                advance(listener, taken);
+            }
             long cpuStart = processCpuNanos();
             long start = System.nanoTime();
-            for (int s = 0; s < budget; s++) {
+            for (int s = taken; s < budget; s++) {
                 INDArray[] batch = batch(batches, s);
                 double loss = trainer.step(batch[0], batch[1]);
                 losses[taken] = loss;
-                seconds[taken] = (System.nanoTime() - start) / 1e9;
+                seconds[taken] = elapsedBefore + (System.nanoTime() - start) / 1e9;
                 sizes[taken] = (int) batch[0].rows();
                 StepDiagnostics d = trainer.lastDiagnostics();
                 diagnostics.add(d != null ? d : NONE);
@@ -152,13 +253,25 @@ public final class AblationRunner {
                     diverged = true;
                     LOG.warn("{} (lr={}, seed {}): batch loss {} at step {}, run stopped", method.label(), rate, seed,
                             loss, taken);
-                    for (int rest = taken; rest < budget; rest++) {
-                        listener.step();
-                    }
+                    advance(listener, budget - taken);
                     break;
                 }
+                TestPause.at("step", key.index(), taken, stopRequested);
+                boolean stop = stopRequested.getAsBoolean();
+                if (taken < budget && saving && (stop || checkpoints.due(taken))) {
+                    long cpu = cpuBefore + Math.max(0, processCpuNanos() - cpuStart);
+                    checkpoints.save(key, new RunProgress(java.util.Arrays.copyOf(losses, taken),
+                            java.util.Arrays.copyOf(seconds, taken), java.util.Arrays.copyOf(sizes, taken),
+                            diagnostics, batches.state(), cpu, skippedBefore + trainer.skippedSteps(),
+                            resumed.map(r -> r.dampingAfterResume(trainer.dampingInUse()))
+                                    .orElseGet(trainer::dampingInUse)), trainer);
+                }
+                if (stop && taken < budget) {
+                    throw new StudyStopped("stopped at step " + taken + " of " + key.describe()
+                            + (saving ? " (checkpoint written)" : " (this run cannot be checkpointed: it restarts)"));
+                }
             }
-            long cpu = processCpuNanos() - cpuStart;
+            long cpu = cpuBefore + processCpuNanos() - cpuStart;
             double[] ownLosses = java.util.Arrays.copyOf(losses, taken);
             double[] ownSeconds = java.util.Arrays.copyOf(seconds, taken);
             OptionalInt reached = TrainingResult.stepsToReach(ownLosses, config.target(), config.window());
@@ -178,8 +291,9 @@ public final class AblationRunner {
             }
             RunResult result = new RunResult(method.label(), seed, rate, ownLosses, ownSeconds, stepsToTarget,
                     secondsToTarget, finalLoss, testAccuracy, testLoss, msPerStep, cpuMsPerStep, trainer.factorBytes(),
-                    trainer.skippedSteps(), diverged, java.util.Arrays.copyOf(sizes, taken), diagnostics,
-                    trainer.dampingInUse());
+                    skippedBefore + trainer.skippedSteps(), diverged, java.util.Arrays.copyOf(sizes, taken),
+                    diagnostics, resumed.map(r -> r.dampingAfterResume(trainer.dampingInUse()))
+                            .orElseGet(trainer::dampingInUse));
             LOG.info("{} lr={} seed={}: steps to target {}, final loss {}, {} ms/step", method.label(), rate, seed,
                     stepsToTarget, finalLoss, msPerStep);
             return result;

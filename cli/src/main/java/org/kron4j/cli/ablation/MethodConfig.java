@@ -24,7 +24,9 @@ import org.kron4j.api.settings.VariantSpec;
  * <p>Written as spec strings separated by ';':
  * {@code "kfac:damping=0.1,tCov=1;kfac:damping=0.01,label=kfac-low;sgd:learningRate=0.1|0.3;adam"}.
  * A method starts from its {@link Presets preset}, the given keys override it; {@code label}
- * names the method's rows (default: the method name, with "-2", "-3" … for repeats);
+ * names the method's rows (default: the method name; when a method is listed more than once, the
+ * name with the settings that tell the repeats apart, e.g. {@code kfac} and
+ * {@code kfac[targets=empirical]}, see {@link MethodLabels});
  * {@code learningRate} may list several values separated by '|' — a sweep of which the best
  * (lowest median steps to the target, then lowest median final loss) is reported.
  *
@@ -42,6 +44,10 @@ public record MethodConfig(String label, String method, Map<String, String> sett
         Settings values, OptimizerConfig config) {
     public static final String LABEL_KEY = "label";
     public static final String LEARNING_RATE = "learningRate";
+    /** A label a user gives. */
+    static final String USER_LABEL = "[A-Za-z0-9][A-Za-z0-9._-]*";
+    /** A label as {@link MethodLabels} derives it: the method, the settings that tell it apart, a repeat number. */
+    static final String LABEL = USER_LABEL + "(\\[[^\\[\\]\\s\"]+\\])?(-[0-9]+)?";
 
     public MethodConfig {
         settings = Collections.unmodifiableMap(new LinkedHashMap<>(settings));
@@ -71,7 +77,7 @@ public record MethodConfig(String label, String method, Map<String, String> sett
     /** The spec string that rebuilds this method ({@code method:key=value,...}, label included when it differs). */
     public String spec() {
         StringBuilder sb = new StringBuilder(method).append(':');
-        if (!label.equals(method)) {
+        if (!label.equals(method) && label.matches(USER_LABEL)) { // a derived label is derived again from the settings
             sb.append(LABEL_KEY).append('=').append(label).append(',');
         }
         settings.forEach((k, v) -> sb.append(k).append('=').append(v).append(','));
@@ -120,26 +126,41 @@ public record MethodConfig(String label, String method, Map<String, String> sett
             throw new BadInputException("--variants is empty; give e.g. \"kfac;shampoo;sgd;adam\"");
         }
         List<MethodConfig> methods = new ArrayList<>();
-        Set<String> labels = new HashSet<>();
+        List<Boolean> labelled = new ArrayList<>();
         for (VariantSpec spec : parseSpecs(specs)) {
             Map<String, String> given = new LinkedHashMap<>(spec.settings());
             String label = given.remove(LABEL_KEY);
-            if (label == null) {
-                label = spec.variant();
-                for (int n = 2; labels.contains(label); n++) {
-                    label = spec.variant() + "-" + n;
-                }
-            }
-            MethodConfig method = resolve(label, spec.variant(), given, registry, problem, true);
-            if (!labels.add(method.label())) {
-                throw new BadInputException("two methods are labelled '" + method.label() + "'; labels must be unique");
-            }
-            methods.add(method);
+            labelled.add(label != null);
+            methods.add(resolve(label == null ? spec.variant() : label, spec.variant(), given, registry, problem, true));
         }
         if (methods.isEmpty()) {
             throw new BadInputException("--variants names no method");
         }
+        methods = MethodLabels.derive(methods, labelled, registry, problem);
+        Set<String> labels = new HashSet<>();
+        for (MethodConfig method : methods) {
+            if (!labels.add(method.label())) {
+                throw new BadInputException("two methods are labelled '" + method.label() + "'; labels must be unique");
+            }
+        }
         return methods;
+    }
+
+    /** The same method under another label. */
+    public MethodConfig withLabel(String newLabel) {
+        return new MethodConfig(newLabel, method, settings, learningRates, values, config);
+    }
+
+    /**
+     * The method's complete resolved spec at one learning rate of its sweep: {@code method:key=value,...}
+     * with every setting (defaults and preset included, label left out); what results.csv's
+     * {@code settings} column holds for a row.
+     */
+    public String resolvedSpec(double learningRate) {
+        StringBuilder sb = new StringBuilder(method).append(':');
+        settings.forEach((k, v) -> sb.append(k).append('=').append(k.equals(LEARNING_RATE) ? String.valueOf(learningRate) : v)
+                .append(','));
+        return sb.substring(0, sb.length() - 1);
     }
 
     /**
@@ -196,7 +217,7 @@ public record MethodConfig(String label, String method, Map<String, String> sett
     /** {@link #resolve(String, String, Map, VariantRegistry, boolean, boolean)} with the presets of a kind of problem. */
     public static MethodConfig resolve(String label, String method, Map<String, String> given, VariantRegistry registry,
             Presets.Problem problem, boolean withPreset) {
-        if (label == null || !label.matches("[A-Za-z0-9][A-Za-z0-9._-]*")) {
+        if (label == null || !label.matches(LABEL)) {
             throw new BadInputException("method label '" + label + "' must be letters, digits, '.', '_' or '-'");
         }
         String name = method == null ? "" : method.trim().toLowerCase(java.util.Locale.ROOT);

@@ -227,6 +227,28 @@ public final class Dl4jEngine implements TrainingEngine {
         }
 
         @Override
+        public boolean checkpointable() {
+            return true;
+        }
+
+        /** The network's state, then (for a kron4j variant) the attachment's: two K4JS states in a row. */
+        @Override
+        public void save(java.io.OutputStream out) {
+            org.kron4j.cli.checkpoint.Dl4jNetworkState.save(network, out);
+            if (attachment != null) {
+                attachment.save(out);
+            }
+        }
+
+        @Override
+        public void restore(java.io.InputStream in) {
+            org.kron4j.cli.checkpoint.Dl4jNetworkState.restore(network, in);
+            if (attachment != null) {
+                attachment.restore(in);
+            }
+        }
+
+        @Override
         public void close() {
             if (attachment != null) {
                 attachment.detach();

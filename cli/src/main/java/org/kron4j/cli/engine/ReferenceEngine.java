@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import org.kron4j.api.CurvatureBlock;
 import org.kron4j.api.DampingInUse;
+import org.kron4j.api.checkpoint.CheckpointFormatException;
+import org.kron4j.api.checkpoint.StateReader;
+import org.kron4j.api.checkpoint.StateWriter;
 import org.kron4j.api.capture.ModelCapture;
 import org.kron4j.api.optim.StepDiagnostics;
 import org.kron4j.api.optim.StepResult;
@@ -115,6 +118,8 @@ public final class ReferenceEngine implements TrainingEngine {
     }
 
     private static final class ReferenceTrainer implements Trainer {
+        private static final String KIND = "kron4j-reference-mlp";
+        private static final String BASELINE = "reference/baseline/";
         private final ReferenceMlp mlp;
         private final StepFunction rule;
         private final KroneckerOptimizer optimizer;
@@ -180,6 +185,72 @@ public final class ReferenceEngine implements TrainingEngine {
                 }
             }
             return damping;
+        }
+
+        /** kron4j variants (their optimizer's state) and the first-order baselines (their rule's buffers). */
+        @Override
+        public boolean checkpointable() {
+            return optimizer != null || rule instanceof FirstOrderRule;
+        }
+
+        /**
+         * The network's parameters, the sampling generator's position and, for a baseline, its rule's
+         * state; then, for a kron4j variant, the optimizer's state.
+         */
+        @Override
+        public void save(java.io.OutputStream out) {
+            requireCheckpointable();
+            try (StateWriter writer = new StateWriter(out)) {
+                writer.putString("kind", KIND);
+                List<INDArray> parameters = mlp.parameters();
+                writer.putLong("reference/layers", parameters.size());
+                for (int l = 0; l < parameters.size(); l++) {
+                    writer.putArray("reference/parameters." + l, parameters.get(l));
+                }
+                writer.putLong("reference/sampling.rootState", sampler.rootState());
+                writer.putLong("reference/sampling.nodeState", sampler.nodeState());
+                writer.putLong("reference/skipped", skipped);
+                if (rule instanceof FirstOrderRule baseline) {
+                    baseline.save(writer, BASELINE);
+                }
+            }
+            if (optimizer != null) {
+                optimizer.save(out);
+            }
+        }
+
+        @Override
+        public void restore(java.io.InputStream in) {
+            requireCheckpointable();
+            StateReader reader = StateReader.read(in);
+            if (!reader.has("kind") || !KIND.equals(reader.getString("kind"))) {
+                throw new CheckpointFormatException("not a reference-engine state (expected kind '" + KIND + "')");
+            }
+            List<INDArray> current = mlp.parameters();
+            if (reader.getLong("reference/layers") != current.size()) {
+                throw new CheckpointFormatException("the state has " + reader.getLong("reference/layers")
+                        + " parameter arrays, this network " + current.size());
+            }
+            List<INDArray> values = new java.util.ArrayList<>();
+            for (int l = 0; l < current.size(); l++) {
+                values.add(reader.array("reference/parameters." + l, current.get(l).dataType(),
+                        current.get(l).shape()));
+            }
+            if (optimizer != null) {
+                optimizer.restore(in);
+            } else {
+                ((FirstOrderRule) rule).restore(reader, BASELINE);
+            }
+            mlp.setParameters(values);
+            sampler.setStates(reader.getLong("reference/sampling.rootState"),
+                    reader.getLong("reference/sampling.nodeState"));
+            skipped = reader.getLong("reference/skipped");
+        }
+
+        private void requireCheckpointable() {
+            if (!checkpointable()) {
+                throw new UnsupportedOperationException(rule.name() + " on the reference engine cannot be checkpointed");
+            }
         }
 
         @Override

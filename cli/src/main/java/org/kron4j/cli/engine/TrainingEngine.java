@@ -1,5 +1,7 @@
 package org.kron4j.cli.engine;
 
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Map;
 import org.kron4j.api.DampingInUse;
 import org.kron4j.api.optim.StepDiagnostics;
@@ -71,6 +73,39 @@ public interface TrainingEngine {
          */
         default Map<String, DampingInUse> dampingInUse() {
             return Map.of();
+        }
+
+        /**
+         * Whether {@link #save} and {@link #restore} are supported: then an interrupted ablation
+         * resumes this run from its last checkpoint bit for bit; otherwise a resumed ablation
+         * reruns it from its first step (same result, more time).
+         */
+        default boolean checkpointable() {
+            return false;
+        }
+
+        /**
+         * Writes everything the next steps depend on (parameters, the update rule's state: updater
+         * buffers, the kron4j optimizer's transforms and factor store, step counters, every random
+         * generator the trainer owns) as one or more K4JS states
+         * ({@code org.kron4j.api.checkpoint.StateWriter}), never Java serialization. Does not close
+         * the stream.
+         *
+         * @throws UnsupportedOperationException when not {@link #checkpointable()}
+         */
+        default void save(OutputStream out) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be checkpointed");
+        }
+
+        /**
+         * Restores what {@link #save} wrote into a trainer this engine has just created for the same
+         * model, method, learning rate and seed; reads exactly the bytes {@code save} wrote. A damaged
+         * or mismatched state is refused with a {@code CheckpointFormatException} naming the problem.
+         *
+         * @throws UnsupportedOperationException when not {@link #checkpointable()}
+         */
+        default void restore(InputStream in) {
+            throw new UnsupportedOperationException(getClass().getSimpleName() + " cannot be checkpointed");
         }
 
         @Override

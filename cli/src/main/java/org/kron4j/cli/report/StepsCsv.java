@@ -22,7 +22,7 @@ public final class StepsCsv {
     public static String write(List<RunResult> runs) {
         StringBuilder csv = new StringBuilder(HEADER).append('\n');
         for (RunResult r : runs) {
-            String prefix = r.label() + ',' + r.learningRate() + ',' + r.seed() + ',';
+            String prefix = Csv.cell(r.label()) + ',' + r.learningRate() + ',' + r.seed() + ',';
             for (int s = 0; s < r.losses().length; s++) {
                 StepDiagnostics d = r.diagnostics().get(s);
                 csv.append(prefix).append(s + 1).append(',').append(r.batchSizes()[s]).append(',')

@@ -85,6 +85,16 @@ public final class FirstOrderRule implements StepFunction {
         return updater.updates(gradients);
     }
 
+    /** Writes the rule's whole state (step count, every buffer) under {@code prefix}, see {@link GradientUpdater#save}. */
+    public void save(org.kron4j.api.checkpoint.StateWriter writer, String prefix) {
+        updater.save(writer, prefix);
+    }
+
+    /** Restores what {@link #save} wrote for a rule made with the same factory method and settings. */
+    public void restore(org.kron4j.api.checkpoint.StateReader reader, String prefix) {
+        updater.restore(reader, prefix);
+    }
+
     /** Steps taken so far. */
     public long steps() {
         return updater.steps();

@@ -1,5 +1,6 @@
 package org.kron4j.api.optim.transform;
 
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -7,7 +8,7 @@ import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.optim.QuadraticModelKind;
 import org.kron4j.api.optim.adaptive.QuadraticModel;
 import org.kron4j.api.store.FactorStore;
-import org.nd4j.linalg.api.buffer.DataType;
+import org.kron4j.api.support.DoubleDot;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
@@ -151,9 +152,7 @@ public final class QuadraticModelStep implements UpdateTransform {
     static double dot(List<INDArray> x, List<INDArray> y) {
         double sum = 0;
         for (int i = 0; i < x.size(); i++) {
-            INDArray a = x.get(i).castTo(DataType.DOUBLE);
-            INDArray b = y.get(i).castTo(DataType.DOUBLE).reshape(a.shape());
-            sum += a.mul(b).sumNumber().doubleValue();
+            sum += DoubleDot.of(x.get(i), y.get(i));
         }
         return sum;
     }
