@@ -15,13 +15,8 @@ import org.kron4j.cli.ablation.Study;
 
 /** {@code --model cnn} through the commands: ablate on the DL4J engine, the reference engine's refusal, verify. */
 class CnnCommandsTest {
-    /**
-     * The K-FAC family's settings in the CNN smoke run. Fixed damping until the DL4J batch oracle goes
-     * through conv and pooling layers (adaptive K-FAC needs it); then make this "" so the run uses
-     * the library's adaptive defaults like the presets do.
-     */
-    static final String KFAC_FAMILY_SETTINGS = "adaptiveStep=false,adaptiveDamping=false,damping=0.1,"
-            + "learningRate=0.3,momentum=0.7";
+    /** The K-FAC family in the CNN smoke run: the presets' adaptive library defaults (the DL4J batch oracle goes through conv layers). */
+    static final String KFAC_FAMILY_SETTINGS = "tCov=1";
 
     @TempDir
     Path tmp;
@@ -38,10 +33,14 @@ class CnnCommandsTest {
         assertThat(config).contains("\"model\" : \"cnn\"").contains("\"activation\" : \"relu\"");
         List<String> rows = Files.readAllLines(out.resolve("results.csv"));
         assertThat(rows).hasSize(3);
-        // the variant keeps curvature factors for both conv layers and both dense layers
-        long factorBytes = Long.parseLong(rows.get(1).substring(rows.get(1).lastIndexOf(',') + 1));
+        // the variant keeps curvature factors (for both conv layers and both dense layers): column factor_bytes,
+        // the 8th, before any quoted settings column
+        assertThat(rows.get(0).split(",")[7]).isEqualTo("factor_bytes");
+        long factorBytes = Long.parseLong(rows.get(1).split(",")[7]);
         assertThat(rows.get(1)).startsWith("kfac,");
         assertThat(factorBytes).isPositive();
+        // no step skipped: the adaptive step runs on the CNN (report.md notes skipped steps per run otherwise)
+        assertThat(Files.readString(out.resolve("report.md"))).doesNotContain("steps skipped by kron4j's guards");
         assertThat(Files.readString(out.resolve("report.md"))).contains("CNN 8×8×1 → conv 3×3×8");
     }
 

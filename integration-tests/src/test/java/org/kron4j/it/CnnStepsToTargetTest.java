@@ -150,10 +150,10 @@ class CnnStepsToTargetTest {
      * The K-FAC family runs at its presets, i.e. the adaptive library defaults, which need kron4j-dl4j's
      * batch oracle through conv and pooling layers. Where the oracle does not go through them yet the
      * attachment skips every adaptive step (the oracle throws, the driver's guard skips the step), so
-     * the comparison would be meaningless: the test is skipped, saying why. Measured with the oracle
-     * (branch cnnoracle merged, 2026-12-01, shared 2-core machine, digits part 1.5 min): digits, seeds
-     * 1–3, K-FAC 19 / 18 / 22 steps, EKFAC 16 / 15 / 16, best baseline 28 / 24 / 24 (Adam 3e-2, 2e-2,
-     * 3e-2; SGD's best, 0.1, 49 / 37 / 39).
+     * the comparison would be meaningless: the test is skipped, saying why (a guard for builds without
+     * the oracle; main has it). Measured with the oracle (2026-12-01, shared 2-core machine): digits,
+     * seeds 1–3, K-FAC 19 / 18 / 22 steps, EKFAC 16 / 15 / 16, best baseline 28 / 24 / 24 (Adam 3e-2,
+     * 2e-2, 3e-2; SGD's best, 0.1, 49 / 37 / 39); the digits test takes about 20 s.
      */
     private static void assumeAdaptiveKfacRunsOnCnns(TrainingEngine engine, ModelShape shape, TrainingData data,
             MethodConfig kfac) {
