@@ -686,6 +686,7 @@ public final class KroneckerOptimizer {
         writer.putLong("step", step);
         writer.putDouble("learningRate", learningRate);
         writer.putDouble("damping", damping);
+        writer.putLong("decompositionStep", decompositionStep);
         store.write(writer, "store/");
     }
 
@@ -743,8 +744,10 @@ public final class KroneckerOptimizer {
         try {
             apply(reader);
             extra.accept(reader);
-            // the decompositions restored are at most as old as the checkpoint's step (their age is not stored)
-            decompositionStep = step > 0 ? step : -1;
+            if (!reader.has("decompositionStep")) {
+                // a checkpoint of an earlier version: its decompositions are at most as old as its step
+                decompositionStep = step > 0 ? step : -1;
+            }
         } catch (RuntimeException e) {
             apply(before);
             decompositionStep = decompositionBefore;
@@ -759,6 +762,9 @@ public final class KroneckerOptimizer {
         step = reader.getLong("step");
         learningRate = reader.getDouble("learningRate");
         damping = reader.getDouble("damping");
+        if (reader.has("decompositionStep")) {
+            decompositionStep = reader.getLong("decompositionStep");
+        }
     }
 
     /** {@link #restore(InputStream)} from a file written by {@link #save(Path)}. */

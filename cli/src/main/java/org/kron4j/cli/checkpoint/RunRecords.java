@@ -116,7 +116,7 @@ final class RunRecords {
         putDoubles(w, "run/losses", losses);
         putDoubles(w, "run/seconds", seconds);
         double[] batch = new double[n];
-        double[][] d = new double[5][n];
+        double[][] d = new double[DIAGNOSTICS.length][n];
         for (int s = 0; s < n; s++) {
             batch[s] = sizes[s];
             StepDiagnostics x = diagnostics.get(s);
@@ -125,6 +125,8 @@ final class RunRecords {
             d[2][s] = x.reductionRatio();
             d[3][s] = x.learningRate();
             d[4][s] = x.momentum();
+            d[5][s] = x.decompositionAge(); // a step count: exact in a double
+            d[6][s] = x.refreshStallMillis();
         }
         putDoubles(w, "run/batchSizes", batch);
         for (int k = 0; k < DIAGNOSTICS.length; k++) {
@@ -132,7 +134,7 @@ final class RunRecords {
         }
     }
 
-    private static final String[] DIAGNOSTICS = {"loss", "damping", "rho", "alpha", "mu"};
+    private static final String[] DIAGNOSTICS = {"loss", "damping", "rho", "alpha", "mu", "age", "stallMillis"};
 
     private static int steps(StateReader r) {
         long steps = r.getLong("run/steps");
@@ -149,7 +151,7 @@ final class RunRecords {
         }
         List<StepDiagnostics> out = new ArrayList<>(steps);
         for (int s = 0; s < steps; s++) {
-            out.add(new StepDiagnostics(d[0][s], d[1][s], d[2][s], d[3][s], d[4][s]));
+            out.add(new StepDiagnostics(d[0][s], d[1][s], d[2][s], d[3][s], d[4][s], (long) d[5][s], d[6][s]));
         }
         return out;
     }
