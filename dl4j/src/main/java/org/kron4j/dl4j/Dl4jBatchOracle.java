@@ -73,16 +73,38 @@ final class Dl4jBatchOracle implements BatchOracle {
         this.blockOfLayer = new int[layers.size()];
         Arrays.fill(blockOfLayer, -1);
         this.rules = new OracleLayer[layers.size()];
-        String problem = null;
         for (NetworkModel.Dl4jLayer layer : layers) {
             rules[layer.index()] = rule(layer);
+        }
+        this.unsupported = mapBlocks(model, this.blocks, blockOfLayer);
+        if (model.network().getMask() != null || model.network().getOutputLayer().getMaskArray() != null) {
+            throw new UnsupportedOperationException("kron4j's DL4J batch oracle does not support mask arrays");
+        }
+    }
+
+    /**
+     * Why the Gauss-Newton products and {@link #lossAt} cannot be computed for this network and
+     * these parameter groups (naming the first layer or group in the way), or null when they can;
+     * what an attach checks before it accepts a mode that needs this oracle.
+     */
+    static String unsupportedReason(NetworkModel model, List<ParameterBlock> blocks) {
+        int[] owner = new int[model.layers().size()];
+        Arrays.fill(owner, -1);
+        return mapBlocks(model, blocks, owner);
+    }
+
+    /** Fills {@code blockOfLayer} (layer index → block index) and returns the first reason the passes cannot run. */
+    private static String mapBlocks(NetworkModel model, List<ParameterBlock> blocks, int[] blockOfLayer) {
+        List<NetworkModel.Dl4jLayer> layers = model.layers();
+        String problem = null;
+        for (NetworkModel.Dl4jLayer layer : layers) {
             String why = unsupported(layer);
             if (problem == null && why != null) {
                 problem = why;
             }
         }
-        for (int i = 0; i < this.blocks.size(); i++) {
-            ParameterBlock block = this.blocks.get(i);
+        for (int i = 0; i < blocks.size(); i++) {
+            ParameterBlock block = blocks.get(i);
             NetworkModel.Role role = layers.get(block.layerIndex()).role();
             boolean known = block.isDense() || block.isConv() || block.isScaleShift();
             if (!known || blockOfLayer[block.layerIndex()] >= 0 || role == NetworkModel.Role.OPAQUE) {
@@ -92,10 +114,7 @@ final class Dl4jBatchOracle implements BatchOracle {
                 blockOfLayer[block.layerIndex()] = i;
             }
         }
-        this.unsupported = problem;
-        if (model.network().getMask() != null || model.network().getOutputLayer().getMaskArray() != null) {
-            throw new UnsupportedOperationException("kron4j's DL4J batch oracle does not support mask arrays");
-        }
+        return problem;
     }
 
     private static OracleLayer rule(NetworkModel.Dl4jLayer layer) {

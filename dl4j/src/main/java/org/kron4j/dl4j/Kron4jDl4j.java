@@ -252,6 +252,15 @@ public final class Kron4jDl4j {
                     throw new UnsupportedModelException(why + ", even with those layers passed through");
                 }
             }
+            if (optimizer.plan().needs(CaptureField.BATCH_ORACLE)) {
+                String why = Dl4jBatchOracle.unsupportedReason(model, blocks);
+                if (why != null) {
+                    throw new UnsupportedModelException("adaptive K-FAC (adaptiveStep / adaptiveDamping) needs exact "
+                            + "Gauss-Newton products of the batch, which kron4j cannot compute for this network: " + why
+                            + "; train it with fixed damping: add adaptiveStep=false,adaptiveDamping=false to '"
+                            + written + "'");
+                }
+            }
             if (adaptiveStep) {
                 requirePassThrough(model, written);
             } else {

@@ -23,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.kron4j.api.UnsupportedModelException;
 import org.kron4j.api.capture.BatchOracle;
 import org.kron4j.api.capture.CaptureField;
 import org.kron4j.api.capture.ModelCapture;
@@ -344,6 +345,29 @@ class Dl4jBatchOracleTest {
                 Offset.offset(1e-10));
         assertThatThrownBy(() -> oracle.gaussNewtonTimes(List.of())).isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("DL4J layer 1 (DenseLayer)");
+    }
+
+    @Test
+    void adaptiveAttach_onANetworkTheOracleCannotPass_isRefusedAtAttach_fixedDampingAttaches() {
+        // before this check every adaptive step failed inside the oracle and was skipped: a flat loss, exit 0
+        java.util.function.Supplier<MultiLayerNetwork> build = () -> {
+            MultiLayerNetwork network = new MultiLayerNetwork(new NeuralNetConfiguration.Builder().seed(16)
+                    .updater(new org.nd4j.linalg.learning.config.NoOp()).list()
+                    .layer(new DenseLayer.Builder().nIn(4).nOut(5).activation(Activation.TANH).build())
+                    .layer(new DenseLayer.Builder().nIn(5).nOut(5).hasLayerNorm(true).activation(Activation.TANH)
+                            .build())
+                    .layer(new OutputLayer.Builder(new LossMCXENT()).nIn(5).nOut(K).activation(Activation.SOFTMAX)
+                            .build())
+                    .build());
+            network.init();
+            return network;
+        };
+        assertThatThrownBy(() -> Kron4jDl4j.attach(build.get(), "kfac:unsupportedLayers=pass_through"))
+                .isInstanceOf(UnsupportedModelException.class)
+                .hasMessageContaining("DL4J layer 1 (DenseLayer)")
+                .hasMessageContaining("adaptiveStep=false,adaptiveDamping=false");
+        assertThat(Kron4jDl4j.attach(build.get(),
+                "kfac:unsupportedLayers=pass_through,adaptiveStep=false,adaptiveDamping=false")).isNotNull();
     }
 
     @Test
