@@ -336,7 +336,9 @@ public final class Kron4jDl4j {
                 NetworkModel model, List<ParameterBlock> blocks, UpdaterInfo updater) {
             ModelSpec modelSpec = model.modelSpec(blocks, Loss.SQUARED_ERROR);
             KroneckerOptimizer.Builder builder = KroneckerOptimizer.builder(settings).model(modelSpec);
-            if (!settings.isSet(OptimizerSettings.MOMENTUM)) {
+            // DL4J's updater owns momentum in fixed mode; the adaptive step chooses its own (setting it would
+            // only draw the driver's "ignored" warning)
+            if (!settings.isSet(OptimizerSettings.MOMENTUM) && !KroneckerOptimizer.adaptiveStep(settings)) {
                 builder.momentum(0.0);
             }
             if (updater.hasLearningRate() && !KroneckerOptimizer.adaptiveStep(settings)) {
