@@ -59,7 +59,7 @@ import picocli.CommandLine.Model.CommandSpec;
                     + "bundled UCI digits, 64-128-64-32-8 mirrored, tanh units, linear code layer, sigmoid cross-entropy "
                     + "summed over pixels, batch 256, 200 steps, target 19; the variants kfac, ekfac, kfra and shampoo "
                     + "(those on the class path) at the library defaults and DL4J's sgd (Nesterov momentum 0.9) and "
-                    + "adam, each baseline with a learning-rate sweep, seeds 1,2,3 (about 2.5 minutes on 2 cores). "
+                    + "adam, each baseline with a learning-rate sweep, seeds 1,2,3 (about 2 to 2.5 minutes on 2 cores). "
                     + "--study digits-classifier (or --data digits) runs the 64-128-128-10 classifier instead.",
             "",
             "Writes into --out (default results/<timestamp>/, never over an existing folder): results.csv (one row "
