@@ -5,7 +5,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -70,31 +69,25 @@ public final class Dl4jStepTimeBenchmark {
     }
 
     public static void main(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put("--batches", "1000,256");
-        options.put("--variants", "kfac:tCov=10,tInv=100;ekfac:tCov=10,tInv=100;kfra:tCov=10,tInv=100;"
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("--batches", "1000,256");
+        defaults.put("--variants", "kfac:tCov=10,tInv=100;ekfac:tCov=10,tInv=100;kfra:tCov=10,tInv=100;"
                 + "shampoo:tCov=10,tInv=100");
-        options.put("--kron4j-settings", "");
-        options.put("--steps", "100");
-        options.put("--rounds", "3");
-        options.put("--warmup", "20");
-        options.put("--threads", "1");
-        options.put("--csv", "dl4j-step-times.csv");
-        options.put("--sgd-lr", "0.01");
-        options.put("--adam-lr", "0.001");
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!options.containsKey(args[i])) {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
-            }
-            options.put(args[i], args[i + 1]);
-        }
+        defaults.put("--kron4j-settings", "");
+        defaults.put("--steps", "100");
+        defaults.put("--rounds", "3");
+        defaults.put("--warmup", "20");
+        defaults.put("--threads", "1");
+        defaults.put("--csv", "dl4j-step-times.csv");
+        defaults.put("--sgd-lr", "0.01");
+        defaults.put("--adam-lr", "0.001");
+        Map<String, String> options = BenchmarkOptions.parse(defaults, args);
         int steps = Integer.parseInt(options.get("--steps"));
         int rounds = Integer.parseInt(options.get("--rounds"));
         int warmup = Integer.parseInt(options.get("--warmup"));
         String threads = NativeThreadCount.set(Integer.parseInt(options.get("--threads")));
         String extra = options.get("--kron4j-settings").trim();
-        List<String> specs = Arrays.stream(options.get("--variants").split(";")).map(String::trim)
-                .filter(s -> !s.isEmpty()).toList();
+        List<String> specs = BenchmarkOptions.specs(options.get("--variants"));
         String loadBefore = loadAverage();
         System.out.printf(Locale.ROOT, "kron4j DL4J step-time benchmark: %d cores, load average %s, "
                         + "OPENBLAS_CORETYPE=%s, native threads: %s; %d rounds of %d steps after %d warm-up steps%n%n",

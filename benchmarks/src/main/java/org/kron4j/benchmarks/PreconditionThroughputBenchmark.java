@@ -42,19 +42,14 @@ public final class PreconditionThroughputBenchmark {
     }
 
     public static void main(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put("--variants", "kfac;kfac:dampingMode=eigen;ekfac");
-        options.put("--batch", "1000");
-        options.put("--reps", "20");
-        options.put("--fill", "2");
-        options.put("--threads", "1");
-        options.put("--thread-probe", "1,2");
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!options.containsKey(args[i])) {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
-            }
-            options.put(args[i], args[i + 1]);
-        }
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("--variants", "kfac;kfac:dampingMode=eigen;ekfac");
+        defaults.put("--batch", "1000");
+        defaults.put("--reps", "20");
+        defaults.put("--fill", "2");
+        defaults.put("--threads", "1");
+        defaults.put("--thread-probe", "1,2");
+        Map<String, String> options = BenchmarkOptions.parse(defaults, args);
         int batch = Integer.parseInt(options.get("--batch"));
         int reps = Integer.parseInt(options.get("--reps"));
         int fill = Integer.parseInt(options.get("--fill"));

@@ -46,25 +46,20 @@ public final class StepTimeBenchmark {
     }
 
     public static void main(String[] args) {
-        Map<String, String> options = new LinkedHashMap<>();
-        options.put("--shapes", "digits,autoencoder");
-        options.put("--variants", "kfac:tCov=10,tInv=100;kfac:tCov=10,tInv=100,dampingMode=eigen");
-        options.put("--batch", "256");
-        options.put("--steps", "200");
-        options.put("--warmup", "100");
-        options.put("--rounds", "3");
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            if (!options.containsKey(args[i])) {
-                throw new IllegalArgumentException("unknown option " + args[i] + "; known: " + options.keySet());
-            }
-            options.put(args[i], args[i + 1]);
-        }
+        Map<String, String> defaults = new LinkedHashMap<>();
+        defaults.put("--shapes", "digits,autoencoder");
+        defaults.put("--variants", "kfac:tCov=10,tInv=100;kfac:tCov=10,tInv=100,dampingMode=eigen");
+        defaults.put("--batch", "256");
+        defaults.put("--steps", "200");
+        defaults.put("--warmup", "100");
+        defaults.put("--rounds", "3");
+        Map<String, String> options = BenchmarkOptions.parse(defaults, args);
         int batch = Integer.parseInt(options.get("--batch"));
         int steps = Integer.parseInt(options.get("--steps"));
         int warmup = Integer.parseInt(options.get("--warmup"));
         // each spec parsed once, before any timing
-        List<OptimizerConfig> variants = Arrays.stream(options.get("--variants").split(";")).map(String::trim)
-                .filter(s -> !s.isEmpty()).map(OptimizerConfig::parse).toList();
+        List<OptimizerConfig> variants = BenchmarkOptions.specs(options.get("--variants")).stream()
+                .map(OptimizerConfig::parse).toList();
 
         System.out.printf("kron4j step-time benchmark: backend %s, %d cores, OPENBLAS_CORETYPE=%s, "
                         + "linear algebra %s, batch %d, %d timed steps after %d warm-up%n%n",

@@ -133,7 +133,7 @@ final class ParameterBlock {
 
     /** Dense, conv or scale-and-shift: a layer whose statistics the statistics pass can provide. */
     boolean hasStatistics() {
-        return dense || kernelShape != null || scaleShift;
+        return isMatrixLayout();
     }
 
     /** Dense, conv or scale-and-shift: kron4j's layout is a matrix [kernel | bias]. */
