@@ -103,9 +103,10 @@ import org.slf4j.LoggerFactory;
  * {@code quadraticModel=approximate}); learningRate, momentum and klClip are then unused. With
  * {@code adaptiveDamping} a {@link LevenbergMarquardtDamping} stage runs last: every
  * {@code dampingInterval} steps ρ = (h(θ+δ) − h(θ)) / (M(δ) − M(0)) on the same batch moves λ by
- * {@code dampingDecay^dampingInterval} within [minDamping, maxDamping], and a step whose loss would
- * rise past {@code rejectionThreshold}·|h(θ)| is rejected (all state bit-identical; only the
- * grown λ is kept). <b>The factors' damping follows λ</b> (kfac-jax's rule, not M&amp;G's separate
+ * {@code dampingDecay^dampingInterval} within [minDamping, maxDamping]; on those steps and the first
+ * {@code guardSteps}, a step whose loss would rise past {@code rejectionThreshold}·|h(θ)| is re-solved
+ * on the model's plane at a larger λ (up to {@code stepRetries} times) and, when it still fails,
+ * rejected (all state bit-identical; only the grown λ is kept). <b>The factors' damping follows λ</b> (kfac-jax's rule, not M&amp;G's separate
  * γ): γ = λ + η (η the weight decay) — applied at once in eigen mode and EKFAC (the damping enters
  * each solve), at the next refresh (every tInv steps) in factored mode. Both switches off give the
  * fixed chain above, bit for bit. The plan asks for BATCH_LOSS and BATCH_ORACLE when these stages
@@ -262,7 +263,9 @@ public final class KroneckerOptimizer {
                     config.driverValue(OptimizerSettings.DAMPING_INTERVAL), 0.25, 0.75,
                     config.driverValue(OptimizerSettings.MIN_DAMPING), config.driverValue(OptimizerSettings.MAX_DAMPING));
             transforms.add(new LevenbergMarquardtDamping(rule,
-                    config.driverValue(OptimizerSettings.REJECTION_THRESHOLD), weightDecay, kind));
+                    config.driverValue(OptimizerSettings.REJECTION_THRESHOLD), weightDecay, kind,
+                    config.driverValue(OptimizerSettings.GUARD_STEPS),
+                    config.driverValue(OptimizerSettings.STEP_RETRIES)));
         }
         return transforms;
     }

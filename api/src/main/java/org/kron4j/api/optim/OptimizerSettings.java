@@ -76,15 +76,22 @@ public final class OptimizerSettings {
             Double.POSITIVE_INFINITY, false, "upper bound of the adaptive damping λ");
     public static final Setting<Double> REJECTION_THRESHOLD = Setting.real("rejectionThreshold", 0.5, 0, true,
             Double.POSITIVE_INFINITY, true,
-            "on an adaptation step, a step with h(θ+δ) > h(θ) + rejectionThreshold·|h(θ)| is not applied "
-                    + "(λ still grows); Infinity disables rejection");
+            "on a checked step (adaptation steps and the first guardSteps), a step with h(θ+δ) > h(θ) + "
+                    + "rejectionThreshold·|h(θ)| is retried at a larger λ (stepRetries), then not applied (λ still "
+                    + "grows); Infinity disables rejection");
+    public static final Setting<Integer> GUARD_STEPS = Setting.integer("guardSteps", 10, 0, Integer.MAX_VALUE,
+            "the first guardSteps steps are checked like adaptation steps (h(θ+δ) evaluated), before λ has "
+                    + "been adapted");
+    public static final Setting<Integer> STEP_RETRIES = Setting.integer("stepRetries", 6, 0, 60,
+            "a checked step whose loss would rise past rejectionThreshold is re-solved on the quadratic model's "
+                    + "plane at a larger λ (×2, ×4, ×8, …) up to stepRetries times before it is rejected");
     public static final Setting<QuadraticModelKind> QUADRATIC_MODEL = Setting.choice("quadraticModel",
             QuadraticModelKind.class, QuadraticModelKind.EXACT,
             "exact: the engine's Gauss-Newton products on the batch; approximate: the blocks' own curvature");
 
     /** The settings of adaptive K-FAC, in the order reports list them. */
     public static final List<Setting<?>> ADAPTIVE = List.of(ADAPTIVE_DAMPING, ADAPTIVE_STEP, DAMPING_INTERVAL,
-            DAMPING_DECAY, MIN_DAMPING, MAX_DAMPING, REJECTION_THRESHOLD, QUADRATIC_MODEL);
+            DAMPING_DECAY, MIN_DAMPING, MAX_DAMPING, REJECTION_THRESHOLD, GUARD_STEPS, STEP_RETRIES, QUADRATIC_MODEL);
 
     /**
      * The driver defaults of the K-FAC family (kfac, ekfac, kfra return them from

@@ -23,7 +23,7 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * ({@link QuadraticModelKind#EXACT}, {@code BatchOracle.gaussNewtonGram}: one forward-mode pass per
  * direction) or the blocks' own curvature ({@link QuadraticModelKind#APPROXIMATE},
  * {@code CurvatureEstimator.multiply}), η the weight decay (applied to every coordinate in the model)
- * and λ the context's damping. On the first step (step index 0) the model has the one direction Δ
+ * and λ the context's damping ({@link #RESOLVE} lets a later stage re-solve at a larger one). On the first step (step index 0) the model has the one direction Δ
  * (μ = 0). Outputs δ, the parameter change to add (the sign included: it replaces
  * {@link ScaleByLearningRate}, momentum and the KL clip). Leaves α, μ and the undamped model change
  * M(δ) − M(0) under {@link #ALPHA}, {@link #MU} and {@link #MODEL_CHANGE}.
@@ -40,6 +40,24 @@ public final class QuadraticModelStep implements UpdateTransform {
     public static final ContextKey<Double> MU = ContextKey.of("mu", Double.class);
     /** M(δ) − M(0) of the undamped model at the chosen δ (≤ 0). */
     public static final ContextKey<Double> MODEL_CHANGE = ContextKey.of("model change", Double.class);
+
+    /**
+     * Re-solves this step's model on the same plane (the same Δ and δ₀, no new curvature products) at
+     * another damping, for a later stage that found the step too long ({@link LevenbergMarquardtDamping}'s
+     * retries): returns the new δ, stages it as the next δ₀ in place of the first, and replaces
+     * {@link #ALPHA}, {@link #MU} and {@link #MODEL_CHANGE}.
+     */
+    public static final ContextKey<Resolver> RESOLVE = ContextKey.of("model re-solve", Resolver.class);
+
+    /** See {@link #RESOLVE}. */
+    @FunctionalInterface
+    public interface Resolver {
+        /**
+         * @param damping the λ of the model's damping term, ≥ 0
+         * @return δ, one array per layer
+         */
+        List<INDArray> atDamping(double damping);
+    }
 
     /** The store role of the previous update δ₀. */
     public static final String ROLE = "previousUpdate";
@@ -103,15 +121,25 @@ public final class QuadraticModelStep implements UpdateTransform {
             context.reject("the quadratic model is not finite (" + notFinite.getMessage() + "); update withheld");
             return updates;
         }
-        QuadraticModel.Solution solution = model.solve(context.damping());
+        QuadraticModel solved = model;
+        Resolver resolver = damping -> apply(solved, updates, vectors, damping, context);
+        context.put(RESOLVE, resolver);
+        return resolver.atDamping(context.damping());
+    }
+
+    /** δ = w₀Δ + w₁δ₀ for the model's minimiser at this damping; stages δ as the next δ₀ and records α, μ, M(δ) − M(0). */
+    private List<INDArray> apply(QuadraticModel model, List<INDArray> updates, List<List<INDArray>> vectors,
+            double damping, UpdateContext context) {
+        QuadraticModel.Solution solution = model.solve(damping);
         double w0 = solution.coefficient(0);
-        double w1 = n == 2 ? solution.coefficient(1) : 0.0;
+        double w1 = vectors.size() == 2 ? solution.coefficient(1) : 0.0;
         List<INDArray> result = new ArrayList<>(updates.size());
         for (int i = 0; i < updates.size(); i++) {
             INDArray delta = updates.get(i).mul(w0);
             if (w1 != 0.0) {
                 delta.addi(vectors.get(1).get(i).mul(w1));
             }
+            // staged in order: when the step is re-solved the last staged δ is the one committed
             context.stage(previous.get(i), delta);
             result.add(delta);
         }
