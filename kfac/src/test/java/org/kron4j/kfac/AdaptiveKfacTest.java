@@ -254,7 +254,8 @@ class AdaptiveKfacTest {
                 .build();
         INDArray x = inputs(10, 4, 9);
         INDArray y = inputs(10, 3, 10);
-        KroneckerOptimizer optimizer = adaptive(mlp).damping(1.0).periods(1, 1)
+        // guardSteps = 0: ρ is evaluated on the adaptation steps only
+        KroneckerOptimizer optimizer = adaptive(mlp).damping(1.0).periods(1, 1).set(OptimizerSettings.GUARD_STEPS, 0)
                 .set(OptimizerSettings.DAMPING_INTERVAL, 2).set(OptimizerSettings.MIN_DAMPING, 0.85).build();
         double omega = 0.95 * 0.95;
         double[] expected = {1.0, omega, omega, 0.85, 0.85, 0.85};
@@ -274,7 +275,9 @@ class AdaptiveKfacTest {
         ReferenceMlp mlp = tanhNet();
         INDArray x = inputs(8, 4, 2);
         INDArray y = oneHot(8, 3);
+        // no retries: a failing step is rejected at once and λ grows by the paper's 1/ω
         KroneckerOptimizer optimizer = adaptive(mlp).damping(0.3).periods(tCov, tCov)
+                .set(OptimizerSettings.STEP_RETRIES, 0)
                 .set(OptimizerSettings.DAMPING_INTERVAL, 2).set(OptimizerSettings.REJECTION_THRESHOLD, 0.5).build();
         for (int step = 0; step < 3; step++) { // steps 0..2 applied (step 1 adapts with the true loss)
             StepResult result = optimizer.step(mlp.capture(x, y, optimizer.plan(), null));
@@ -300,6 +303,131 @@ class AdaptiveKfacTest {
         StepResult next = optimizer.step(mlp.capture(x, y, optimizer.plan(), null));
         assertThat(next.applied()).isTrue();
         assertThat(next.step()).isEqualTo(3);
+    }
+
+    /** The squared-error linear model of the quadratic-objective test: h is its own quadratic model. */
+    private static ReferenceMlp linearModel() {
+        return ReferenceMlp.builder(4, 3).loss(Loss.SQUARED_ERROR).dataType(DataType.DOUBLE).seed(7).build();
+    }
+
+    /** A capture whose oracle reports a loss rise for its first {@code failures} evaluations at a candidate. */
+    private static ModelCapture failingFirst(ModelCapture capture, int failures, int[] calls) {
+        return withLossAt(capture, (h, at) -> calls[0]++ < failures ? h + 1 : at);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void failingGuardedStep_isReSolvedOnItsPlaneAtGrowingDamping_theDampedModelsMinimiser(int failures) {
+        ReferenceMlp mlp = linearModel();
+        INDArray x = inputs(10, 4, 9);
+        INDArray y = inputs(10, 3, 10);
+        double damping = 0.05;
+        KroneckerOptimizer optimizer = adaptive(mlp).set(OptimizerSettings.TARGETS, TargetSource.EXACT)
+                .damping(damping).periods(1, 1).build(); // interval 5: steps 0 and 1 are guard steps only
+        double[] previous = null;
+        for (int step = 0; step < 2; step++) {
+            int[] calls = {0};
+            double lambda = optimizer.damping();
+            StepResult result = optimizer.step(failingFirst(mlp.capture(x, y, optimizer.plan(), null),
+                    step == 1 ? failures : 0, calls));
+            assertThat(result.applied()).isTrue();
+            // retries r = 1..failures multiply λ by 2^r (ν doubling): λ·2^(f(f+1)/2); one forward pass each
+            double resolved = step == 1 ? lambda * Math.pow(2, failures * (failures + 1) / 2.0) : lambda;
+            assertThat(calls[0]).isEqualTo(step == 1 ? failures + 1 : 1);
+            assertThat(optimizer.damping()).isEqualTo(resolved);
+            double[] direction = flatten(result.directions());
+            double[] update = flatten(result.updates());
+            mlp.addToParameters(result.updates());
+            double[] gradientAfter = flatten(mlp.gradients(x, y));
+            // the applied δ minimises the model damped by the re-solved λ on the plane of Δ and δ₀ (the same
+            // plane: Δ is the one preconditioned at the step's λ): (∇h(θ+δ) + λ'δ) ⟂ Δ and δ₀. h is quadratic,
+            // so ∇h(θ+δ) is the model's gradient; float64 sums of ~40 products: 1e-9 relative
+            double[] residual = new double[update.length];
+            for (int i = 0; i < update.length; i++) {
+                residual[i] = gradientAfter[i] + resolved * update[i];
+            }
+            double norm = Math.sqrt(dot(gradientAfter, gradientAfter) + 1e-30);
+            assertThat(Math.abs(dot(residual, direction)) / (norm * Math.sqrt(dot(direction, direction))))
+                    .as("step %d along Δ", step).isLessThan(1e-9);
+            if (previous != null) {
+                assertThat(Math.abs(dot(residual, previous)) / (norm * Math.sqrt(dot(previous, previous))))
+                        .as("step %d along δ₀", step).isLessThan(1e-9);
+            }
+            previous = update;
+        }
+        // the re-solved δ (not the first one) is the δ₀ of the next step: its model uses the applied update
+        int[] calls = {0};
+        StepResult next = optimizer.step(failingFirst(mlp.capture(x, y, optimizer.plan(), null), 0, calls));
+        double[] gradientAfterNext;
+        mlp.addToParameters(next.updates());
+        gradientAfterNext = flatten(mlp.gradients(x, y));
+        double[] residual = new double[previous.length];
+        double[] update = flatten(next.updates());
+        double lambda = next.diagnostics().damping();
+        for (int i = 0; i < residual.length; i++) {
+            residual[i] = gradientAfterNext[i] + lambda * update[i];
+        }
+        assertThat(Math.abs(dot(residual, previous)) / (Math.sqrt(dot(gradientAfterNext, gradientAfterNext) + 1e-30)
+                * Math.sqrt(dot(previous, previous)))).isLessThan(1e-9);
+    }
+
+    @Test
+    void guardedStepStillFailingAfterItsRetries_isRejected_stateBitIdentical_dampingGoesOnGrowing() {
+        ReferenceMlp mlp = tanhNet();
+        INDArray x = inputs(8, 4, 2);
+        INDArray y = oneHot(8, 3);
+        KroneckerOptimizer optimizer = adaptive(mlp).damping(0.3).periods(1, 1)
+                .set(OptimizerSettings.STEP_RETRIES, 3).build();
+        byte[] before = optimizer.stateBytes();
+        int[] calls = {0};
+        StepResult rejected = optimizer.step(failingFirst(mlp.capture(x, y, optimizer.plan(), null), 100, calls));
+        assertThat(rejected.applied()).isFalse();
+        assertThat(rejected.skipReason()).contains("rejected").contains("after 3 retries");
+        assertThat(calls[0]).isEqualTo(4);
+        assertThat(optimizer.steps()).isZero();
+        // retries at 0.3·2, ·2·4, ·2·4·8; the kept λ is the sequence's next value, 0.3·2^(1+2+3+4)
+        assertThat(optimizer.damping()).isEqualTo(0.3 * Math.pow(2, 10));
+        optimizer.setDamping(0.3);
+        assertThat(optimizer.stateBytes()).isEqualTo(before);
+    }
+
+    /** Steps with every candidate's loss reported 1 % above h(θ) (a rise below rejectionThreshold = 0.5). */
+    private static int[] evaluationsPerStep(ReferenceMlp mlp, KroneckerOptimizer optimizer, boolean[] applied) {
+        INDArray x = inputs(10, 4, 9);
+        INDArray y = inputs(10, 3, 10);
+        int[] evaluations = new int[applied.length];
+        for (int step = 0; step < applied.length; step++) {
+            int current = step;
+            StepResult result = optimizer.step(withLossAt(mlp.capture(x, y, optimizer.plan(), null), (h, at) -> {
+                evaluations[current]++;
+                return h + 0.01 * Math.abs(h);
+            }));
+            applied[step] = result.applied();
+            if (result.applied()) {
+                mlp.addToParameters(result.updates());
+            }
+        }
+        return evaluations;
+    }
+
+    @Test
+    void guardStepsRefuseAnyRise_laterOnlyAdaptationStepsAreChecked_withTheRejectionThreshold() {
+        ReferenceMlp guarded = linearModel();
+        boolean[] applied = new boolean[1];
+        int[] evaluations = evaluationsPerStep(guarded, adaptive(guarded).damping(0.05).periods(1, 1)
+                .set(OptimizerSettings.GUARD_STEPS, 2).set(OptimizerSettings.DAMPING_INTERVAL, 3).build(), applied);
+        // a guard step accepts no rise: the first evaluation and stepRetries (6) re-solves, then it is rejected
+        assertThat(applied).containsExactly(false);
+        assertThat(evaluations).containsExactly(7);
+
+        ReferenceMlp unguarded = linearModel();
+        applied = new boolean[7];
+        evaluations = evaluationsPerStep(unguarded, adaptive(unguarded).damping(0.05).periods(1, 1)
+                .set(OptimizerSettings.GUARD_STEPS, 0).set(OptimizerSettings.DAMPING_INTERVAL, 3).build(), applied);
+        // without guard steps the loss at θ+δ is evaluated on the adaptation steps only ((t + 1) mod 3 = 0),
+        // where a 1 % rise is within the threshold: every step applied
+        assertThat(applied).containsOnly(true);
+        assertThat(evaluations).containsExactly(0, 0, 1, 0, 0, 1, 0);
     }
 
     @Test

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Rejection.</b> A step that still fails is rejected: nothing of it is applied (parameters,
  * previous update, momentum, step counter and factors stay bit-identical) except the new, larger λ
- * (the next value of the retry sequence; without a model to re-solve, the rule's λ/ω), which the driver
+ * (the next value of the retry sequence; when there was no retry, the rule's λ/ω), which the driver
  * keeps ({@link UpdateContext#reject(String, double)}). A threshold of +∞ disables checks' failures,
  * retries and rejection.
  */
@@ -125,8 +125,9 @@ public final class LevenbergMarquardtDamping implements UpdateTransform {
         context.put(RATIO, rho);
         context.put(RETRIES, retries);
         if (fails(before, after, allowed)) {
-            // without a model to re-solve, the paper's rule grows λ; after retries the escalation goes on
-            double next = resolver.isPresent() ? raise(trial, growth) : rule.next(damping, rho);
+            // after retries the escalation goes on; without any (no model to re-solve, or stepRetries = 0) the
+            // paper's rule grows λ
+            double next = retries > 0 ? raise(trial, growth) : rule.next(damping, rho);
             context.reject("step rejected: the batch loss would rise from " + before + " to " + after + " (ρ = " + rho
                     + (retries > 0 ? ", after " + retries + " retries at larger damping" : "") + "); damping "
                     + damping + " → " + next, next);
