@@ -49,9 +49,8 @@ public enum Study {
      * 500 steps (2.1 epochs), target 0.4 (the 10-step mean batch loss a 2-conv CNN with Adam reaches
      * in roughly its first epoch; not yet measured here — adjust with {@code --target} after the
      * first run). Measured so far only on a smaller set-up (integration test 4: cnn:5x8-5x16-64, first
-     * 10 000 images, batch 128, target 0.7, adaptive defaults with the DL4J batch oracle through conv
-     * layers): K-FAC 27 / not within 150 / 33 steps, EKFAC not within 150, best of Adam and SGD
-     * 35 / 29 / 31 — the K-FAC family does not win there yet. The default methods: kfac and ekfac (adaptive defaults), shampoo, sgd and adam
+     * 10 000 images, batch 128, target 0.7, adaptive defaults with the guard steps): K-FAC 18 / 26 / 24
+     * steps, EKFAC 23 / 20 / 21, best of Adam and SGD 35 / 29 / 31 (seeds 1–3). The default methods: kfac and ekfac (adaptive defaults), shampoo, sgd and adam
      * sweeps of four rates each; seeds 1–3, 33 runs of 500 steps. Run it on a quiet machine with
      * {@code ./kron4j ablate --study fashion-cnn --threads 2}; report.md then holds steps and
      * seconds to the target, test accuracy after the budget, ms per step (÷ adam's: the amortised
