@@ -391,8 +391,9 @@ class AdaptiveKfacTest {
         assertThat(optimizer.stateBytes()).isEqualTo(before);
     }
 
-    /** Steps with every candidate's loss reported 1 % above h(θ) (a rise below rejectionThreshold = 0.5). */
-    private static int[] evaluationsPerStep(ReferenceMlp mlp, KroneckerOptimizer optimizer, boolean[] applied) {
+    /** Steps with every candidate's loss reported {@code rise}·|h(θ)| above h(θ). */
+    private static int[] evaluationsPerStep(ReferenceMlp mlp, KroneckerOptimizer optimizer, double rise,
+            boolean[] applied) {
         INDArray x = inputs(10, 4, 9);
         INDArray y = inputs(10, 3, 10);
         int[] evaluations = new int[applied.length];
@@ -400,7 +401,7 @@ class AdaptiveKfacTest {
             int current = step;
             StepResult result = optimizer.step(withLossAt(mlp.capture(x, y, optimizer.plan(), null), (h, at) -> {
                 evaluations[current]++;
-                return h + 0.01 * Math.abs(h);
+                return h + rise * Math.abs(h);
             }));
             applied[step] = result.applied();
             if (result.applied()) {
@@ -415,19 +416,29 @@ class AdaptiveKfacTest {
         ReferenceMlp guarded = linearModel();
         boolean[] applied = new boolean[1];
         int[] evaluations = evaluationsPerStep(guarded, adaptive(guarded).damping(0.05).periods(1, 1)
-                .set(OptimizerSettings.GUARD_STEPS, 2).set(OptimizerSettings.DAMPING_INTERVAL, 3).build(), applied);
-        // a guard step accepts no rise: the first evaluation and stepRetries (6) re-solves, then it is rejected
+                .set(OptimizerSettings.GUARD_STEPS, 2).set(OptimizerSettings.DAMPING_INTERVAL, 3).build(), 0.01,
+                applied);
+        // a 1 % rise is below rejectionThreshold (0.5), but a guard step accepts no rise: the first evaluation and stepRetries (6) re-solves, then it is rejected
         assertThat(applied).containsExactly(false);
         assertThat(evaluations).containsExactly(7);
 
         ReferenceMlp unguarded = linearModel();
         applied = new boolean[7];
         evaluations = evaluationsPerStep(unguarded, adaptive(unguarded).damping(0.05).periods(1, 1)
-                .set(OptimizerSettings.GUARD_STEPS, 0).set(OptimizerSettings.DAMPING_INTERVAL, 3).build(), applied);
+                .set(OptimizerSettings.GUARD_STEPS, 0).set(OptimizerSettings.DAMPING_INTERVAL, 3).build(), 0.01,
+                applied);
         // without guard steps the loss at θ+δ is evaluated on the adaptation steps only ((t + 1) mod 3 = 0),
         // where a 1 % rise is within the threshold: every step applied
         assertThat(applied).containsOnly(true);
         assertThat(evaluations).containsExactly(0, 0, 1, 0, 0, 1, 0);
+
+        // a rise at float32 rounding level (1e-8 relative, below the guard's 1e-6) is no rise: accepted at once
+        ReferenceMlp rounding = linearModel();
+        applied = new boolean[2];
+        evaluations = evaluationsPerStep(rounding, adaptive(rounding).damping(0.05).periods(1, 1).build(), 1e-8,
+                applied);
+        assertThat(applied).containsOnly(true);
+        assertThat(evaluations).containsExactly(1, 1);
     }
 
     @Test

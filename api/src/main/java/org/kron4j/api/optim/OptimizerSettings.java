@@ -80,8 +80,8 @@ public final class OptimizerSettings {
                     + "rejectionThreshold·|h(θ)| is retried at a larger λ (stepRetries), then not applied (λ still "
                     + "grows); Infinity disables rejection");
     public static final Setting<Integer> GUARD_STEPS = Setting.integer("guardSteps", 10, 0, Integer.MAX_VALUE,
-            "the first guardSteps steps are checked like adaptation steps (h(θ+δ) evaluated), before λ has "
-                    + "been adapted");
+            "the first guardSteps steps evaluate h(θ+δ) like adaptation steps, before λ has been adapted, and "
+                    + "accept no rise of the batch loss (beyond float rounding)");
     public static final Setting<Integer> STEP_RETRIES = Setting.integer("stepRetries", 6, 0, 60,
             "a checked step whose loss would rise past rejectionThreshold is re-solved on the quadratic model's "
                     + "plane at a larger λ (×2, ×4, ×8, …) up to stepRetries times before it is rejected");

@@ -30,6 +30,8 @@ import org.slf4j.LoggerFactory;
  * has not been adapted yet and a λ₀ far too small for the problem would otherwise act unchecked for
  * T₁ steps: on a ReLU CNN one such step can leave the loss where the curvature statistics overflow)
  * evaluate h(θ+δ). A checked step <em>fails</em> when h(θ+δ) &gt; h(θ) + threshold·|h(θ)| or is not a
+ * number; on a guard step the allowed rise is {@link #GUARD_TOLERANCE}·|h(θ)| instead (a step on its own
+ * batch that raises the loss is too long, whatever the threshold: a trust region's acceptance test).
  * number. When {@link QuadraticModelStep} ran, a failing step is first re-solved on the same plane
  * (same Δ and δ₀, no new curvature products, one forward pass each) at λ·ν, λ·ν³, λ·ν⁶, … with ν = 2
  * (the growth factor doubles after each failure, Nielsen 1999), at most {@code maxRetries} times; the
@@ -51,6 +53,12 @@ public final class LevenbergMarquardtDamping implements UpdateTransform {
     public static final ContextKey<Integer> RETRIES = ContextKey.of("model re-solves", Integer.class);
     /** ν of the retries: λ grows by ν, then ν², ν³, … (Nielsen 1999's doubling of the growth factor). */
     static final double RETRY_GROWTH = 2.0;
+    /**
+     * The rise a guard step tolerates, relative to |h(θ)|: none beyond the rounding of a loss evaluated in
+     * float32 (a mean over the batch: relative error ~1e-7), so that a start at a minimum, where every step
+     * is a rounding-level change, cannot be rejected step after step.
+     */
+    static final double GUARD_TOLERANCE = 1e-6;
     private static final Logger LOG = LoggerFactory.getLogger(LevenbergMarquardtDamping.class);
 
     private final LevenbergMarquardt rule;
@@ -110,7 +118,7 @@ public final class LevenbergMarquardtDamping implements UpdateTransform {
         double growth = RETRY_GROWTH;
         int retries = 0;
         double first = after;
-        double allowed = step < guardSteps ? 0.0 : threshold;
+        double allowed = step < guardSteps ? GUARD_TOLERANCE : threshold;
         while (fails(before, after, allowed) && resolver.isPresent() && retries < maxRetries && trial < rule.max()) {
             trial = raise(trial, growth);
             growth *= RETRY_GROWTH;
