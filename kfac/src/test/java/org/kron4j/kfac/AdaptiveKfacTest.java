@@ -76,6 +76,19 @@ class AdaptiveKfacTest {
         return s;
     }
 
+    /**
+     * |(∇h(θ+δ) + λδ)ᵀv| / (‖∇h(θ+δ)‖ ‖v‖): zero when δ is stationary for the model damped by λ along v
+     * (on a quadratic h, ∇h(θ+δ) is the model's gradient).
+     */
+    private static double stationarity(double[] gradientAfter, double lambda, double[] update, double[] v) {
+        double[] residual = new double[update.length];
+        for (int i = 0; i < update.length; i++) {
+            residual[i] = gradientAfter[i] + lambda * update[i];
+        }
+        return Math.abs(dot(residual, v)) / (Math.sqrt(dot(gradientAfter, gradientAfter) + 1e-30)
+                * Math.sqrt(dot(v, v)));
+    }
+
     private static double quad(double[] a, double[][] c, double[] b) {
         return dot(a, DoubleMatrices.multiply(c, b));
     }
@@ -175,16 +188,11 @@ class AdaptiveKfacTest {
             mlp.addToParameters(result.updates());
             double[] gradientAfter = flatten(mlp.gradients(x, y));
             // stationarity of the damped model on the plane: (∇h(θ+δ) + λδ) ⟂ Δ and δ₀
-            double[] residual = new double[update.length];
-            for (int i = 0; i < update.length; i++) {
-                residual[i] = gradientAfter[i] + lambda * update[i];
-            }
-            double scale = Math.sqrt(dot(gradientAfter, gradientAfter) + 1e-30) * Math.sqrt(dot(direction, direction));
-            assertThat(Math.abs(dot(residual, direction)) / scale).as("step %d along Δ", step).isLessThan(1e-9);
+            assertThat(stationarity(gradientAfter, lambda, update, direction)).as("step %d along Δ", step)
+                    .isLessThan(1e-9);
             if (previous != null) {
-                double scale0 = Math.sqrt(dot(gradientAfter, gradientAfter) + 1e-30)
-                        * Math.sqrt(dot(previous, previous));
-                assertThat(Math.abs(dot(residual, previous)) / scale0).as("step %d along δ₀", step).isLessThan(1e-9);
+                assertThat(stationarity(gradientAfter, lambda, update, previous)).as("step %d along δ₀", step)
+                        .isLessThan(1e-9);
             }
             // the model is exact: ρ = 1, so λ shrinks by ω = 0.95 at every adaptation (interval 1)
             assertThat(result.diagnostics().reductionRatio()).isCloseTo(1.0, within(1e-9));
@@ -342,33 +350,20 @@ class AdaptiveKfacTest {
             // the applied δ minimises the model damped by the re-solved λ on the plane of Δ and δ₀ (the same
             // plane: Δ is the one preconditioned at the step's λ): (∇h(θ+δ) + λ'δ) ⟂ Δ and δ₀. h is quadratic,
             // so ∇h(θ+δ) is the model's gradient; float64 sums of ~40 products: 1e-9 relative
-            double[] residual = new double[update.length];
-            for (int i = 0; i < update.length; i++) {
-                residual[i] = gradientAfter[i] + resolved * update[i];
-            }
-            double norm = Math.sqrt(dot(gradientAfter, gradientAfter) + 1e-30);
-            assertThat(Math.abs(dot(residual, direction)) / (norm * Math.sqrt(dot(direction, direction))))
-                    .as("step %d along Δ", step).isLessThan(1e-9);
+            assertThat(stationarity(gradientAfter, resolved, update, direction)).as("step %d along Δ", step)
+                    .isLessThan(1e-9);
             if (previous != null) {
-                assertThat(Math.abs(dot(residual, previous)) / (norm * Math.sqrt(dot(previous, previous))))
-                        .as("step %d along δ₀", step).isLessThan(1e-9);
+                assertThat(stationarity(gradientAfter, resolved, update, previous)).as("step %d along δ₀", step)
+                        .isLessThan(1e-9);
             }
             previous = update;
         }
         // the re-solved δ (not the first one) is the δ₀ of the next step: its model uses the applied update
         int[] calls = {0};
         StepResult next = optimizer.step(failingFirst(mlp.capture(x, y, optimizer.plan(), null), 0, calls));
-        double[] gradientAfterNext;
         mlp.addToParameters(next.updates());
-        gradientAfterNext = flatten(mlp.gradients(x, y));
-        double[] residual = new double[previous.length];
-        double[] update = flatten(next.updates());
-        double lambda = next.diagnostics().damping();
-        for (int i = 0; i < residual.length; i++) {
-            residual[i] = gradientAfterNext[i] + lambda * update[i];
-        }
-        assertThat(Math.abs(dot(residual, previous)) / (Math.sqrt(dot(gradientAfterNext, gradientAfterNext) + 1e-30)
-                * Math.sqrt(dot(previous, previous)))).isLessThan(1e-9);
+        assertThat(stationarity(flatten(mlp.gradients(x, y)), next.diagnostics().damping(), flatten(next.updates()),
+                previous)).isLessThan(1e-9);
     }
 
     @Test
