@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.kron4j.api.CurvatureApproximation;
 import org.kron4j.api.model.Loss;
@@ -141,19 +142,9 @@ public final class VerifyCommand implements Callable<Integer> {
         boolean pass = true;
         List<String> verdicts = new ArrayList<>();
         for (ConvCurvatureCheck.VariantErrors v : variants) {
-            if (v.refusal().isPresent()) {
-                verdicts.add(v.variant() + " n/a (" + v.refusal().get() + ")");
-            } else if (!v.statesCurvature()) {
-                verdicts.add(v.variant() + " n/a (no explicit curvature: its preconditioner is not a curvature "
-                        + "estimate)");
-            } else if (!v.exactTargets()) {
-                verdicts.add(v.variant() + " not judged (targets are not exact)");
-            } else if (v.passes()) {
-                verdicts.add(v.variant() + " ok");
-            } else {
-                verdicts.add(v.variant() + " FAILED (not exact where KFC's assumptions hold)");
-                pass = false;
-            }
+            verdicts.add(verdict(v.variant(), v.refusal(), v.statesCurvature(), v.exactTargets(), v.passes(),
+                    "not exact where KFC's assumptions hold"));
+            pass &= !judged(v.refusal(), v.statesCurvature(), v.exactTargets()) || v.passes();
         }
         out.println("check: " + String.join("; ", verdicts));
         out.println("settings of the check: " + String.join(",", CurvatureCheck.CHECK_SETTINGS.asText().entrySet()
@@ -220,17 +211,9 @@ public final class VerifyCommand implements Callable<Integer> {
         boolean pass = true;
         List<String> verdicts = new ArrayList<>();
         for (CurvatureCheck.VariantErrors v : variants) {
-            if (!v.statesCurvature()) {
-                verdicts.add(v.variant() + " n/a (no explicit curvature: its preconditioner is not a curvature "
-                        + "estimate)");
-            } else if (!v.exactTargets()) {
-                verdicts.add(v.variant() + " not judged (targets are not exact)");
-            } else if (v.passes()) {
-                verdicts.add(v.variant() + " ok");
-            } else {
-                verdicts.add(v.variant() + " FAILED (not exact on one example)");
-                pass = false;
-            }
+            verdicts.add(verdict(v.variant(), Optional.empty(), v.statesCurvature(), v.exactTargets(),
+                    v.passes(), "not exact on one example"));
+            pass &= !judged(Optional.empty(), v.statesCurvature(), v.exactTargets()) || v.passes();
         }
         out.println("check: " + String.join("; ", verdicts));
         out.println("settings of the check: " + String.join(",", CurvatureCheck.CHECK_SETTINGS.asText().entrySet().stream()
@@ -270,5 +253,23 @@ public final class VerifyCommand implements Callable<Integer> {
             case SIGMOID_CROSS_ENTROPY -> "sigmoid cross-entropy";
             case SQUARED_ERROR -> "squared error";
         };
+    }
+
+    /** Whether a variant's errors are judged: it runs on the model, states a curvature and used exact targets. */
+    private static boolean judged(Optional<String> refusal, boolean statesCurvature, boolean exactTargets) {
+        return refusal.isEmpty() && statesCurvature && exactTargets;
+    }
+
+    /** One variant's entry of the "check:" line; {@code failure} says what a failing variant is not. */
+    private static String verdict(String variant, Optional<String> refusal, boolean statesCurvature,
+            boolean exactTargets, boolean passes, String failure) {
+        if (refusal.isPresent()) {
+            return variant + " n/a (" + refusal.get() + ")";
+        } else if (!statesCurvature) {
+            return variant + " n/a (no explicit curvature: its preconditioner is not a curvature estimate)";
+        } else if (!exactTargets) {
+            return variant + " not judged (targets are not exact)";
+        }
+        return variant + (passes ? " ok" : " FAILED (" + failure + ")");
     }
 }
